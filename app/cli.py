@@ -1,0 +1,161 @@
+"""The ``propdesk`` command: ``serve`` (gunicorn), ``demo`` (emulator + dashboard), ``emulator``."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import signal
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from app.emulator.settings import THREE_DAYS
+
+ROOT = Path(__file__).resolve().parent.parent
+GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
+DEMO_USER = ("admin", "changeme")
+
+
+def _wait_for_port(host: str, port: int, proc: subprocess.Popen[bytes], timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"propdesk: a demo process exited early (code {proc.returncode})")
+        try:
+            with socket.create_connection((host, port), timeout=0.5):
+                return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"propdesk: nothing answered on {host}:{port} after {timeout:.0f}s")
+
+
+def cmd_emulator(args: argparse.Namespace) -> int:
+    from app.emulator.server import serve
+
+    serve(
+        args.host,
+        args.port,
+        Path(args.db),
+        seed=args.seed,
+        latency_ms=args.latency_ms,
+        controls=args.controls,
+        session_lifetime=args.session_lifetime,
+        quiet=not args.verbose,
+    )
+    return 0
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    from app.config import ConfigError, Settings
+
+    try:
+        Settings.from_env()
+    except ConfigError as err:
+        print(f"propdesk: {err}", file=sys.stderr)
+        return 2
+    argv = [sys.executable, "-m", "gunicorn", "-c", str(GUNICORN_CONF), "app:create_app()"]
+    os.execv(sys.executable, argv)  # gunicorn replaces this process (PID stays the same)
+
+
+def cmd_demo(args: argparse.Namespace) -> int:
+    data = Path(args.data_dir).resolve()
+    data.mkdir(parents=True, exist_ok=True)
+    emulator = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "app.cli",
+            "emulator",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(args.emulator_port),
+            "--db",
+            str(data / "emulator.sqlite3"),
+            "--seed",
+            "demo",
+            "--controls",
+        ],
+    )
+    env = dict(os.environ)
+    env.update(
+        {
+            "PROPDESK_DEMO": "1",
+            "PROPDESK_CD_URL": f"http://127.0.0.1:{args.emulator_port}",
+            "PROPDESK_SECRET_KEY": env.get("PROPDESK_SECRET_KEY") or secrets.token_urlsafe(32),
+            "PROPDESK_BIND": f"127.0.0.1:{args.port}",
+        }
+    )
+    dashboard: subprocess.Popen[bytes] | None = None
+    try:
+        _wait_for_port("127.0.0.1", args.emulator_port, emulator, 30)
+        dashboard = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env)
+        _wait_for_port("127.0.0.1", args.port, dashboard, 60)
+        user, password = DEMO_USER
+        print(
+            f"\npropdesk demo is running: http://127.0.0.1:{args.port}/\n"
+            f"  log in as {user} / {password} (read-only: viewer / viewer)\n"
+            f"  emulated CloudBees CD: http://127.0.0.1:{args.emulator_port}/rest/v1.0/\n"
+            "  Ctrl+C stops both.\n",
+            flush=True,
+        )
+        while emulator.poll() is None and dashboard.poll() is None:
+            time.sleep(0.5)
+        return 1
+    except KeyboardInterrupt:
+        return 0
+    finally:
+        for proc in (dashboard, emulator):
+            if proc is not None and proc.poll() is None:
+                proc.send_signal(signal.SIGTERM)
+        for proc in (dashboard, emulator):
+            if proc is not None:
+                try:
+                    proc.wait(timeout=15)
+                except subprocess.TimeoutExpired:
+                    proc.kill()
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="propdesk", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    emu = sub.add_parser("emulator", help="run the embedded CloudBees CD emulator")
+    emu.add_argument("--host", default="127.0.0.1")
+    emu.add_argument("--port", type=int, default=8900, help="0 picks a free port")
+    emu.add_argument("--db", required=True, help="SQLite file (created when missing)")
+    emu.add_argument("--seed", choices=["demo"], default=None)
+    emu.add_argument("--latency-ms", type=int, default=0, help="delay added to every call")
+    emu.add_argument(
+        "--session-lifetime",
+        type=float,
+        default=THREE_DAYS,
+        help="idle seconds before an upstream session expires",
+    )
+    emu.add_argument(
+        "--controls", action="store_true", help="enable the test controls under /_emulator/"
+    )
+    emu.add_argument("--verbose", action="store_true", help="log every request")
+    emu.set_defaults(func=cmd_emulator)
+
+    serve = sub.add_parser("serve", help="run the dashboard under gunicorn")
+    serve.set_defaults(func=cmd_serve)
+
+    demo = sub.add_parser("demo", help="run the emulator with demo data and the dashboard")
+    demo.add_argument("--port", type=int, default=8000)
+    demo.add_argument("--emulator-port", type=int, default=8900)
+    demo.add_argument("--data-dir", default=".demo")
+    demo.set_defaults(func=cmd_demo)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    return int(args.func(args))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,183 @@
+"""Typed settings read from ``PROPDESK_*`` environment variables, validated at start.
+
+Every setting is declared once in ``SETTINGS`` (name, default, meaning); the README's
+settings table is checked against it by a test. Outside demo mode a missing required
+setting stops the app with a message that names it.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class ConfigError(RuntimeError):
+    """A setting is missing or malformed; the message says which and how to fix it."""
+
+
+@dataclass(frozen=True)
+class SettingSpec:
+    """One documented environment variable."""
+
+    name: str
+    default: str | None
+    help: str
+
+
+SETTINGS: tuple[SettingSpec, ...] = (
+    SettingSpec(
+        "PROPDESK_DEMO", "0", "1 = demo mode: defaults for everything below, for `make run`"
+    ),
+    SettingSpec(
+        "PROPDESK_CD_URL",
+        None,
+        "Base URL of the CloudBees CD server "
+        "(`https://cd.example.com`); `/rest/v1.0` is appended. Required",
+    ),
+    SettingSpec(
+        "PROPDESK_SECRET_KEY",
+        None,
+        "Key that signs the session cookie and CSRF tokens (32+ random characters). Required",
+    ),
+    SettingSpec(
+        "PROPDESK_BIND", "127.0.0.1:8000", "Address gunicorn listens on (`propdesk serve`)"
+    ),
+    SettingSpec(
+        "PROPDESK_THREADS",
+        "8",
+        "Threads per gunicorn worker (workers: `WEB_CONCURRENCY`, default 2)",
+    ),
+    SettingSpec(
+        "PROPDESK_CA_BUNDLE",
+        "",
+        "PEM file of CAs to verify the CD server's TLS certificate; empty = the system store",
+    ),
+    SettingSpec(
+        "PROPDESK_VERIFY_TLS",
+        "1",
+        "0 turns TLS verification off (logged as a warning at start); never in production",
+    ),
+    SettingSpec(
+        "PROPDESK_CONNECT_TIMEOUT", "3.05", "Seconds to wait for a TCP connection to the CD server"
+    ),
+    SettingSpec("PROPDESK_READ_TIMEOUT", "30", "Seconds to wait for the CD server's answer"),
+    SettingSpec(
+        "PROPDESK_RETRIES",
+        "2",
+        "Retries of idempotent calls (GET, DELETE) on "
+        "connection errors and 502/503/504, with backoff",
+    ),
+    SettingSpec(
+        "PROPDESK_MAX_RESPONSE_BYTES",
+        "67108864",
+        "Largest upstream answer read into memory, in bytes",
+    ),
+)
+
+
+def _flag(name: str, raw: str) -> bool:
+    text = raw.strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{name} must be 0 or 1, not {raw!r}")
+
+
+def _number(name: str, raw: str, kind: type[int] | type[float]) -> float:
+    try:
+        value = kind(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if value < 0:
+        raise ConfigError(f"{name} must not be negative")
+    return value
+
+
+@dataclass(frozen=True)
+class Settings:
+    """The dashboard's validated settings."""
+
+    demo: bool
+    cd_url: str
+    secret_key: str
+    bind: str
+    ca_bundle: Path | None
+    verify_tls: bool
+    connect_timeout: float
+    read_timeout: float
+    retries: int
+    max_response_bytes: int
+
+    @property
+    def api_base(self) -> str:
+        """The REST root on the CD server: ``<PROPDESK_CD_URL>/rest/v1.0``."""
+        return self.cd_url.rstrip("/") + "/rest/v1.0"
+
+    @property
+    def cd_host(self) -> str:
+        """The CD server's host (and port), for messages such as "not reachable"."""
+        return urlsplit(self.cd_url).netloc
+
+    @classmethod
+    def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
+        """Read and check every ``PROPDESK_*`` variable; raise ``ConfigError`` on a problem."""
+        env = os.environ if environ is None else environ
+        unknown = sorted(
+            k for k in env if k.startswith("PROPDESK_") and k not in {s.name for s in SETTINGS}
+        )
+        if unknown:
+            raise ConfigError(f"Unknown setting(s): {', '.join(unknown)} (see README, Settings)")
+        raw = {s.name: env.get(s.name, s.default) for s in SETTINGS}
+        demo = _flag("PROPDESK_DEMO", raw["PROPDESK_DEMO"] or "0")
+        cd_url = (raw["PROPDESK_CD_URL"] or "").strip()
+        secret_key = raw["PROPDESK_SECRET_KEY"] or ""
+        if demo:
+            cd_url = cd_url or "http://127.0.0.1:8900"
+            secret_key = secret_key or secrets.token_urlsafe(32)
+        missing = [
+            n
+            for n, v in (("PROPDESK_CD_URL", cd_url), ("PROPDESK_SECRET_KEY", secret_key))
+            if not v
+        ]
+        if missing:
+            raise ConfigError(
+                f"Missing required setting(s): {', '.join(missing)}. Set them in the "
+                "environment (see README, Settings), or set PROPDESK_DEMO=1 for the demo."
+            )
+        parts = urlsplit(cd_url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise ConfigError(f"PROPDESK_CD_URL must be an http(s) URL, not {cd_url!r}")
+        if parts.query or parts.fragment:
+            raise ConfigError("PROPDESK_CD_URL must not carry a query or fragment")
+        if len(secret_key) < 16 and not demo:
+            raise ConfigError("PROPDESK_SECRET_KEY must be at least 16 characters")
+        ca = (raw["PROPDESK_CA_BUNDLE"] or "").strip()
+        if ca and not Path(ca).is_file():
+            raise ConfigError(f"PROPDESK_CA_BUNDLE names no readable file: {ca}")
+        return cls(
+            demo=demo,
+            cd_url=cd_url.rstrip("/"),
+            secret_key=secret_key,
+            bind=raw["PROPDESK_BIND"] or "127.0.0.1:8000",
+            ca_bundle=Path(ca) if ca else None,
+            verify_tls=_flag("PROPDESK_VERIFY_TLS", raw["PROPDESK_VERIFY_TLS"] or "1"),
+            connect_timeout=_number(
+                "PROPDESK_CONNECT_TIMEOUT", raw["PROPDESK_CONNECT_TIMEOUT"] or "3.05", float
+            ),
+            read_timeout=_number(
+                "PROPDESK_READ_TIMEOUT", raw["PROPDESK_READ_TIMEOUT"] or "30", float
+            ),
+            retries=int(_number("PROPDESK_RETRIES", raw["PROPDESK_RETRIES"] or "2", int)),
+            max_response_bytes=int(
+                _number(
+                    "PROPDESK_MAX_RESPONSE_BYTES",
+                    raw["PROPDESK_MAX_RESPONSE_BYTES"] or "67108864",
+                    int,
+                )
+            ),
+        )

@@ -1,0 +1,113 @@
+"""Naming rules of the upstream: property names, paths, artifact names and versions."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+from app.emulator.errors import ApiError, invalid_argument
+
+RESERVED_PROPERTY_NAMES = frozenset({"properties", "project"})
+MAX_NAME = 255
+
+_ARTIFACT_PART = re.compile(r"[A-Za-z0-9 _.\-]+")
+# major[.minor[.patch]][-qualifier[-buildNumber]]: trailing parts optional, plain "1" allowed.
+VERSION_RE = re.compile(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([A-Za-z0-9_.]+?)(?:-(\d+))?)?")
+
+
+def _has_control(text: str) -> bool:
+    return any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
+def check_property_name(name: str) -> str:
+    """Return ``name`` if it may name a property, else raise ``InvalidPropertyName``.
+
+    Refused: empty, over 255 characters, ``/``, ``[`` or ``]``, control characters, the
+    reserved names ``properties`` and ``project``, and ``.`` / ``..`` (path ambiguity).
+    """
+    why = None
+    if not name:
+        why = "it is empty"
+    elif len(name) > MAX_NAME:
+        why = f"it is longer than {MAX_NAME} characters"
+    elif "/" in name:
+        why = "it contains '/'"
+    elif "[" in name or "]" in name:
+        why = "it contains '[' or ']'"
+    elif _has_control(name):
+        why = "it contains a control character"
+    elif name in RESERVED_PROPERTY_NAMES:
+        why = f"'{name}' is a reserved name"
+    elif name in (".", ".."):
+        why = "'.' and '..' are not names"
+    elif any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
+        why = "it contains a lone surrogate"
+    if why:
+        raise ApiError(400, "InvalidPropertyName", f"Invalid property name '{name}': {why}")
+    return name
+
+
+def check_text(arg: str, text: str) -> str:
+    """Refuse text that cannot be stored as UTF-8 (lone surrogates from a JSON body)."""
+    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+        raise invalid_argument(arg, "contains a lone surrogate")
+    return text
+
+
+def split_path(path: str) -> list[str]:
+    """Split a property path string into segments; ``[...]`` quotes a name.
+
+    ``/projects[My Project]/ci/x`` gives ``["projects[My Project]", "ci", "x"]``. Empty
+    segments (doubled or trailing slashes) are dropped.
+    """
+    segments: list[str] = []
+    current: list[str] = []
+    depth = 0
+    for ch in path:
+        if ch == "[":
+            depth += 1
+        elif ch == "]" and depth:
+            depth -= 1
+        if ch == "/" and depth == 0:
+            segments.append("".join(current))
+            current = []
+        else:
+            current.append(ch)
+    if depth:
+        raise invalid_argument("path", "unbalanced '['")
+    segments.append("".join(current))
+    return [s for s in segments if s != ""]
+
+
+def check_artifact_part(arg: str, value: str) -> str:
+    """``groupId`` and ``artifactKey``: letters, digits, space, ``_``, ``-``, ``.`` only."""
+    if not value or len(value) > MAX_NAME or not _ARTIFACT_PART.fullmatch(value):
+        raise ApiError(
+            400,
+            "InvalidArtifactName",
+            f"Invalid {arg} '{value}': use letters, digits, space, '_', '-' and '.' only",
+        )
+    return value
+
+
+def check_version(version: str) -> str:
+    """Version text ``major.minor.patch-qualifier-buildNumber``, trailing parts optional."""
+    if not version or len(version) > MAX_NAME or not VERSION_RE.fullmatch(version):
+        raise ApiError(
+            400,
+            "InvalidVersion",
+            f"Invalid version '{version}': expected major[.minor[.patch]][-qualifier[-build]]",
+        )
+    return version
+
+
+def parse_bool(arg: str, raw: object) -> bool:
+    """Booleans arrive as ``0|1|true|false`` (strings or JSON values)."""
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true"):
+        return True
+    if text in ("0", "false"):
+        return False
+    raise invalid_argument(arg, "expected 0, 1, true or false")

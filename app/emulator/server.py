@@ -1,0 +1,48 @@
+"""Run the emulator on a real HTTP port (threaded werkzeug server)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+from werkzeug.serving import make_server
+
+from app.emulator.api import create_emulator
+from app.emulator.seed import seed_demo
+from app.emulator.settings import THREE_DAYS, EmulatorSettings
+
+
+def serve(
+    host: str,
+    port: int,
+    db: Path,
+    *,
+    seed: str | None = None,
+    latency_ms: int = 0,
+    controls: bool = False,
+    session_lifetime: float = THREE_DAYS,
+    quiet: bool = True,
+) -> None:
+    """Serve the emulator until interrupted; prints one line with its address."""
+    db.parent.mkdir(parents=True, exist_ok=True)
+    settings = EmulatorSettings(
+        db_path=db,
+        files_dir=db.parent / (db.stem + "-files"),
+        latency_ms=latency_ms,
+        session_lifetime=session_lifetime,
+        controls=controls,
+    )
+    emulator = create_emulator(settings)
+    if seed == "demo":
+        seed_demo(emulator.store)
+    if quiet:
+        logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    server = make_server(host, port, emulator, threaded=True)
+    server.daemon_threads = True
+    print(f"emulator listening on http://{host}:{server.server_port}", flush=True)
+    try:
+        server.serve_forever()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        server.server_close()

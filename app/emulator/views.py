@@ -1,0 +1,146 @@
+"""Turn store rows into the upstream's JSON shapes (every scalar a string)."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from typing import Any
+
+from app.emulator.store import Row
+
+Json = dict[str, Any]
+
+
+def _flag(value: Any) -> str:
+    return "1" if value else "0"
+
+
+def property_json(row: Row, value: str | None = None) -> Json:
+    """One property; a sheet carries ``propertySheetId`` and no ``value``."""
+    out: Json = {
+        "propertyId": str(row["id"]),
+        "propertyName": row["name"],
+        "counter": _flag(row["counter"]),
+        "createTime": row["create_time"],
+        "description": row["description"],
+        "expandable": _flag(row["expandable"]),
+        "lastModifiedBy": row["last_modified_by"],
+        "modifyTime": row["modify_time"],
+        "owner": row["owner"],
+        "tracked": _flag(row["tracked"]),
+    }
+    if row["child_sheet_id"] is not None:
+        out["propertySheetId"] = str(row["child_sheet_id"])
+    else:
+        out["value"] = row["value"] if value is None else value
+    return out
+
+
+def sheet_json(
+    sheet: Row,
+    grouped: dict[int, list[Row]],
+    recurse: bool,
+    render_value: Callable[[Row], str | None],
+) -> Json:
+    """A sheet with its properties; with ``recurse`` every sub-sheet nests its own."""
+    entries = []
+    for row in grouped.get(sheet["id"], []):
+        entry = property_json(row, render_value(row))
+        child = row["child_sheet_id"]
+        if recurse and child is not None:
+            child_sheet = {
+                "id": child,
+                "owner": row["owner"],
+                "create_time": row["create_time"],
+                "modify_time": row["modify_time"],
+                "last_modified_by": row["last_modified_by"],
+            }
+            entry["propertySheet"] = sheet_json(child_sheet, grouped, True, render_value)
+        entries.append(entry)
+    out: Json = {
+        "propertySheetId": str(sheet["id"]),
+        "owner": sheet["owner"],
+        "createTime": sheet["create_time"],
+        "modifyTime": sheet["modify_time"],
+        "lastModifiedBy": sheet["last_modified_by"],
+    }
+    if entries:  # empty fields are left out
+        out["property"] = entries
+    return out
+
+
+def project_json(row: Row) -> Json:
+    out: Json = {
+        "projectId": str(row["id"]),
+        "projectName": row["name"],
+        "description": row["description"],
+        "createTime": row["create_time"],
+        "modifyTime": row["modify_time"],
+        "lastModifiedBy": row["last_modified_by"],
+        "owner": row["owner"],
+        "propertySheetId": str(row["sheet_id"]),
+        "tracked": _flag(row["tracked"]),
+    }
+    if row["plugin_key"]:
+        out["pluginKey"] = row["plugin_key"]
+    return out
+
+
+def artifact_json(row: Row) -> Json:
+    return {
+        "artifactId": str(row["id"]),
+        "artifactName": f"{row['group_id']}:{row['artifact_key']}",
+        "groupId": row["group_id"],
+        "artifactKey": row["artifact_key"],
+        "description": row["description"],
+        "createTime": row["create_time"],
+        "modifyTime": row["modify_time"],
+        "lastModifiedBy": row["last_modified_by"],
+        "owner": row["owner"],
+        "propertySheetId": str(row["sheet_id"]),
+    }
+
+
+def version_json(row: Row, files: list[Row]) -> Json:
+    artifact = f"{row['group_id']}:{row['artifact_key']}"
+    out: Json = {
+        "artifactVersionId": str(row["id"]),
+        "artifactVersionName": f"{artifact}:{row['version']}",
+        "artifactName": artifact,
+        "groupId": row["group_id"],
+        "artifactKey": row["artifact_key"],
+        "version": row["version"],
+        "artifactVersionState": row["state"],
+        "repositoryName": row["repository_name"],
+        "description": row["description"],
+        "createTime": row["create_time"],
+        "modifyTime": row["modify_time"],
+        "lastModifiedBy": row["last_modified_by"],
+        "owner": row["owner"],
+        "propertySheetId": str(row["sheet_id"]),
+    }
+    dependents = json.loads(row["dependents"])
+    if dependents:
+        out["dependentArtifactVersions"] = dependents
+    if files:
+        out["artifactFile"] = [
+            {"fileName": f["name"], "fileSize": str(f["size"]), "sha256": f["sha256"]}
+            for f in files
+        ]
+    return out
+
+
+def repository_json(row: Row) -> Json:
+    out: Json = {
+        "repositoryId": str(row["id"]),
+        "repositoryName": row["name"],
+        "description": row["description"],
+        "repositoryDisabled": "0",
+        "createTime": row["create_time"],
+        "modifyTime": row["modify_time"],
+        "lastModifiedBy": row["last_modified_by"],
+        "owner": row["owner"],
+    }
+    if row["url"]:
+        out["url"] = row["url"]
+    return out

@@ -1,0 +1,1 @@
+"""The dashboard's views, one blueprint per feature; they talk only to ``app.cloudbees``."""
