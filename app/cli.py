@@ -44,6 +44,8 @@ def cmd_emulator(args: argparse.Namespace) -> int:
         controls=args.controls,
         session_lifetime=args.session_lifetime,
         quiet=not args.verbose,
+        certfile=Path(args.certfile) if args.certfile else None,
+        keyfile=Path(args.keyfile) if args.keyfile else None,
     )
     return 0
 
@@ -139,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
         "--controls", action="store_true", help="enable the test controls under /_emulator/"
     )
     emu.add_argument("--verbose", action="store_true", help="log every request")
+    emu.add_argument("--certfile", help="serve HTTPS with this PEM certificate chain")
+    emu.add_argument("--keyfile", help="the private key of --certfile")
     emu.set_defaults(func=cmd_emulator)
 
     serve = sub.add_parser("serve", help="run the dashboard under gunicorn")

@@ -102,6 +102,7 @@ class EmulatorApp:
         self._counts: Counter[str] = Counter()
         self._requests: deque[Json] = deque(maxlen=2000)
         self._lock = threading.Lock()
+        self._faults: list[tuple[int, str, str]] = []  # (status, Retry-After, Location)
         settings.files_dir.mkdir(parents=True, exist_ok=True)
 
     # -- WSGI entry ------------------------------------------------------------------------
@@ -137,6 +138,9 @@ class EmulatorApp:
             handler, route = self.route(request.method, segments[2:])
             self._record(request, route)
             self._delay()
+            fault = self._next_fault()
+            if fault is not None:
+                return self._fault_response(*fault)
             if handler is None:
                 raise ApiError(
                     501, "NotImplemented", f"Unknown request {request.method} {request.path}"
@@ -166,6 +170,24 @@ class EmulatorApp:
                     "query": request.query_string.decode("latin-1"),
                 }
             )
+
+    def _next_fault(self) -> tuple[int, str, str] | None:
+        with self._lock:
+            return self._faults.pop(0) if self._faults else None
+
+    @staticmethod
+    def _fault_response(status: int, retry_after: str, location: str) -> Response:
+        err = ApiError(
+            status,
+            "ServiceUnavailable" if status >= 500 else "Injected",
+            f"Injected fault (HTTP {status})",
+        )
+        response = json_response(err.envelope(), status)
+        if retry_after:
+            response.headers["Retry-After"] = retry_after
+        if location:
+            response.headers["Location"] = location
+        return response
 
     def _delay(self) -> None:
         if self.latency_ms > 0:
@@ -702,6 +724,16 @@ class EmulatorApp:
                 self._counts.clear()
                 self._requests.clear()
             return json_response({})
+        if route == "faults" and method == "PUT":
+            try:
+                status = int(request.args.get("status", "503"))
+                count = int(request.args.get("count", "1"))
+            except ValueError:
+                return json_response(invalid_argument("status", "integer").envelope(), 400)
+            fault = (status, request.args.get("retryAfter", ""), request.args.get("location", ""))
+            with self._lock:
+                self._faults = [fault] * count
+            return json_response({"pending": count})
         if route == "requests" and method == "GET":
             with self._lock:
                 return json_response({"requests": list(self._requests)})

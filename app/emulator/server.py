@@ -22,6 +22,8 @@ def serve(
     controls: bool = False,
     session_lifetime: float = THREE_DAYS,
     quiet: bool = True,
+    certfile: Path | None = None,
+    keyfile: Path | None = None,
 ) -> None:
     """Serve the emulator until interrupted; prints one line with its address."""
     db.parent.mkdir(parents=True, exist_ok=True)
@@ -37,9 +39,11 @@ def serve(
         seed_demo(emulator.store)
     if quiet:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    server = make_server(host, port, emulator, threaded=True)
+    ssl_context = (str(certfile), str(keyfile)) if certfile and keyfile else None
+    server = make_server(host, port, emulator, threaded=True, ssl_context=ssl_context)
     server.daemon_threads = True
-    print(f"emulator listening on http://{host}:{server.server_port}", flush=True)
+    scheme = "https" if ssl_context else "http"
+    print(f"emulator listening on {scheme}://{host}:{server.server_port}", flush=True)
     try:
         server.serve_forever()
     except KeyboardInterrupt:

@@ -26,6 +26,7 @@ class EmulatorProcess:
         latency_ms: int = 0,
         session_lifetime: float | None = None,
         port: int = 0,
+        tls: tuple[Path, Path] | None = None,
     ) -> None:
         self.workdir = workdir
         self.db = workdir / "emulator.sqlite3"
@@ -48,6 +49,8 @@ class EmulatorProcess:
             cmd += ["--seed", seed]
         if session_lifetime is not None:
             cmd += ["--session-lifetime", str(session_lifetime)]
+        if tls is not None:
+            cmd += ["--certfile", str(tls[0]), "--keyfile", str(tls[1])]
         self.proc = subprocess.Popen(
             cmd,
             cwd=ROOT,
@@ -57,13 +60,13 @@ class EmulatorProcess:
         )
         assert self.proc.stdout is not None
         line = self.proc.stdout.readline().decode()
-        match = re.search(r"http://127\.0\.0\.1:(\d+)", line)
+        match = re.search(r"(https?)://127\.0\.0\.1:(\d+)", line)
         if not match:
             self.proc.kill()
             rest = self.proc.stdout.read().decode()
             raise RuntimeError(f"emulator did not start: {line}{rest}")
-        self.port = int(match.group(1))
-        self.base_url = f"http://127.0.0.1:{self.port}"
+        self.port = int(match.group(2))
+        self.base_url = f"{match.group(1)}://127.0.0.1:{self.port}"
         self.api = self.base_url + "/rest/v1.0"
 
     # -- controls --------------------------------------------------------------------------
@@ -82,6 +85,22 @@ class EmulatorProcess:
         params = {"userName": user} if user else {}
         r = requests.post(self.base_url + "/_emulator/sessions/expire", params=params, timeout=10)
         return int(r.json()["expired"])
+
+    def inject_faults(
+        self, status: int, count: int, retry_after: str = "", location: str = ""
+    ) -> None:
+        """The next ``count`` API calls answer ``status`` (with optional headers)."""
+        r = requests.put(
+            self.base_url + "/_emulator/faults",
+            timeout=10,
+            params={
+                "status": status,
+                "count": count,
+                "retryAfter": retry_after,
+                "location": location,
+            },
+        )
+        r.raise_for_status()
 
     def set_latency(self, ms: int) -> None:
         r = requests.put(self.base_url + "/_emulator/latency", params={"ms": ms}, timeout=10)
