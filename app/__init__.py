@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from datetime import timedelta
 from pathlib import Path
 
 from flask import Flask
@@ -11,21 +14,100 @@ from app.config import Settings
 ROOT = Path(__file__).resolve().parent.parent
 
 
-def create_app(settings: Settings | None = None) -> Flask:
-    """Build the dashboard: read settings, bind extensions, register blueprints and errors."""
+def create_app(settings: Settings | None = None, clock: Callable[[], float] = time.time) -> Flask:
+    """Build the dashboard: settings, extensions, blueprints, error handlers, headers.
+
+    ``clock`` is the time source of login timeouts (tests pass a controllable one).
+    """
     settings = settings or Settings.from_env()
     app = Flask(
         __name__,
         template_folder=str(ROOT / "templates"),
         static_folder=str(ROOT / "static"),
     )
-    app.config["PROPDESK"] = settings
-    app.config["SECRET_KEY"] = settings.secret_key
+    configure(app, settings)
+    register_extensions(app, settings, clock)
     register_blueprints(app)
+    from app.errors import register_errorhandlers
+    from app.security import register_security
+
+    register_errorhandlers(app)
+    register_security(app)
     return app
 
 
+def configure(app: Flask, settings: Settings) -> None:
+    app.config.update(
+        PROPDESK=settings,
+        SECRET_KEY=settings.secret_key,
+        SESSION_COOKIE_NAME="__Host-propdesk" if settings.cookie_secure else "propdesk",
+        SESSION_COOKIE_SECURE=settings.cookie_secure,
+        SESSION_COOKIE_HTTPONLY=True,
+        SESSION_COOKIE_SAMESITE="Lax",
+        SESSION_PERMANENT=True,
+        SESSION_REFRESH_EACH_REQUEST=False,  # written at login and logout only
+        PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.session_lifetime),
+        SESSION_KEY_PREFIX="propdesk:session:",
+        WTF_CSRF_TIME_LIMIT=None,  # an open page keeps working for hours
+        WTF_CSRF_HEADERS=["X-CSRFToken"],
+        RATELIMIT_STORAGE_URI=(
+            settings.redis_url if settings.session_backend == "redis" else "memory://"
+        ),
+        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+    )
+
+
+def register_extensions(app: Flask, settings: Settings, clock: Callable[[], float]) -> None:
+    from cachelib import FileSystemCache, RedisCache
+
+    from app.cloudbees import Transport, TransportSettings
+    from app.extensions import csrf, htmx, limiter, server_sessions
+    from app.login_state import FileStoreSweeper, LoginState, private_folder
+
+    cache: FileSystemCache | RedisCache
+    if settings.session_backend == "redis":
+        import redis
+
+        client = redis.Redis.from_url(
+            settings.redis_url, socket_timeout=2, socket_connect_timeout=2
+        )
+        cache = RedisCache(host=client, key_prefix="propdesk:")
+        app.extensions["propdesk.sweeper"] = None
+    else:
+        private_folder(settings.session_dir)
+        cache = FileSystemCache(
+            str(settings.session_dir),
+            threshold=0,
+            mode=0o600,
+            default_timeout=int(settings.session_lifetime),
+        )
+        app.extensions["propdesk.sweeper"] = FileStoreSweeper(cache)
+    app.config.update(SESSION_TYPE="cachelib", SESSION_CACHELIB=cache)
+    server_sessions.init_app(app)
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    app.extensions["propdesk.store"] = cache
+    app.extensions["propdesk.login_state"] = LoginState(
+        cache, settings.idle_timeout, settings.session_lifetime, clock
+    )
+    app.extensions["propdesk.transport"] = Transport(
+        TransportSettings(
+            server_url=settings.cd_url,
+            connect_timeout=settings.connect_timeout,
+            read_timeout=settings.read_timeout,
+            retries=settings.retries,
+            ca_bundle=settings.ca_bundle,
+            verify_tls=settings.verify_tls,
+            max_response_bytes=settings.max_response_bytes,
+        )
+    )
+
+
 def register_blueprints(app: Flask) -> None:
-    from app.web import health
+    from app.web import auth, health, home
 
     app.register_blueprint(health.bp)
+    app.register_blueprint(auth.bp)
+    app.register_blueprint(home.bp)
+    auth.protect(app)

@@ -53,6 +53,9 @@ def cmd_emulator(args: argparse.Namespace) -> int:
 def cmd_serve(args: argparse.Namespace) -> int:
     from app.config import ConfigError, Settings
 
+    if os.environ.get("PROPDESK_DEMO") == "1" and not os.environ.get("PROPDESK_SECRET_KEY"):
+        # One key for every gunicorn worker, or CSRF tokens fail across workers.
+        os.environ["PROPDESK_SECRET_KEY"] = secrets.token_urlsafe(32)
     try:
         Settings.from_env()
     except ConfigError as err:
@@ -62,7 +65,12 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.execv(sys.executable, argv)  # gunicorn replaces this process (PID stays the same)
 
 
+def _stop_on_sigterm(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
+    signal.signal(signal.SIGTERM, _stop_on_sigterm)  # stop both children on TERM too
     data = Path(args.data_dir).resolve()
     data.mkdir(parents=True, exist_ok=True)
     emulator = subprocess.Popen(

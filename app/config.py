@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -72,6 +73,37 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "connection errors and 502/503/504, with backoff",
     ),
     SettingSpec(
+        "PROPDESK_SESSION_BACKEND",
+        "filesystem",
+        "Where sessions live: `filesystem` (one replica) or `redis` (several replicas)",
+    ),
+    SettingSpec(
+        "PROPDESK_SESSION_DIR",
+        "",
+        "Private folder of the filesystem session store (mode 0700); empty = "
+        "`<temp dir>/propdesk-sessions-<uid>`",
+    ),
+    SettingSpec(
+        "PROPDESK_REDIS_URL",
+        "redis://127.0.0.1:6379/0",
+        "Redis for sessions (with `PROPDESK_SESSION_BACKEND=redis`) and shared rate limits",
+    ),
+    SettingSpec("PROPDESK_IDLE_TIMEOUT", "1800", "Seconds without a request before a login ends"),
+    SettingSpec(
+        "PROPDESK_SESSION_LIFETIME", "43200", "Seconds after which a login ends, active or not"
+    ),
+    SettingSpec(
+        "PROPDESK_COOKIE_SECURE",
+        "1",
+        "1 = Secure cookie named `__Host-propdesk`; 0 = plain-http development "
+        "(cookie `propdesk`; the demo sets 0)",
+    ),
+    SettingSpec(
+        "PROPDESK_LOGIN_RATE_LIMIT",
+        "10 per minute",
+        "Login attempts allowed per client address and, separately, per user name",
+    ),
+    SettingSpec(
         "PROPDESK_MAX_RESPONSE_BYTES",
         "67108864",
         "Largest upstream answer read into memory, in bytes",
@@ -104,7 +136,7 @@ class Settings:
 
     demo: bool
     cd_url: str
-    secret_key: str
+    secret_key: str = field(repr=False)
     bind: str
     ca_bundle: Path | None
     verify_tls: bool
@@ -112,6 +144,13 @@ class Settings:
     read_timeout: float
     retries: int
     max_response_bytes: int
+    session_backend: str
+    session_dir: Path
+    redis_url: str
+    idle_timeout: float
+    session_lifetime: float
+    cookie_secure: bool
+    login_rate_limit: str
 
     @property
     def api_base(self) -> str:
@@ -159,6 +198,13 @@ class Settings:
         ca = (raw["PROPDESK_CA_BUNDLE"] or "").strip()
         if ca and not Path(ca).is_file():
             raise ConfigError(f"PROPDESK_CA_BUNDLE names no readable file: {ca}")
+        backend = (raw["PROPDESK_SESSION_BACKEND"] or "filesystem").strip().lower()
+        if backend not in ("filesystem", "redis"):
+            raise ConfigError("PROPDESK_SESSION_BACKEND must be filesystem or redis")
+        session_dir = (raw["PROPDESK_SESSION_DIR"] or "").strip()
+        if not session_dir:
+            session_dir = os.path.join(tempfile.gettempdir(), f"propdesk-sessions-{os.getuid()}")
+        cookie_default = "0" if demo else "1"
         return cls(
             demo=demo,
             cd_url=cd_url.rstrip("/"),
@@ -173,6 +219,19 @@ class Settings:
                 "PROPDESK_READ_TIMEOUT", raw["PROPDESK_READ_TIMEOUT"] or "30", float
             ),
             retries=int(_number("PROPDESK_RETRIES", raw["PROPDESK_RETRIES"] or "2", int)),
+            session_backend=backend,
+            session_dir=Path(session_dir),
+            redis_url=raw["PROPDESK_REDIS_URL"] or "redis://127.0.0.1:6379/0",
+            idle_timeout=_number(
+                "PROPDESK_IDLE_TIMEOUT", raw["PROPDESK_IDLE_TIMEOUT"] or "1800", float
+            ),
+            session_lifetime=_number(
+                "PROPDESK_SESSION_LIFETIME", raw["PROPDESK_SESSION_LIFETIME"] or "43200", float
+            ),
+            cookie_secure=_flag(
+                "PROPDESK_COOKIE_SECURE", env.get("PROPDESK_COOKIE_SECURE", cookie_default)
+            ),
+            login_rate_limit=raw["PROPDESK_LOGIN_RATE_LIMIT"] or "10 per minute",
             max_response_bytes=int(
                 _number(
                     "PROPDESK_MAX_RESPONSE_BYTES",

@@ -152,8 +152,8 @@ class EmulatorApp:
         except ApiError as err:
             return json_response(err.envelope(), err.status)
         except RequestEntityTooLarge:
-            err = ApiError(413, "InvalidArgument", "The request body is too large")
-            return json_response(err.envelope(), 413)
+            too_large = ApiError(413, "InvalidArgument", "The request body is too large")
+            return json_response(too_large.envelope(), 413)
 
     def _record(self, request: Request, route: str) -> None:
         with self._lock:
@@ -363,7 +363,7 @@ class EmulatorApp:
                     f"UPDATE projects SET {sets} WHERE id=?",  # noqa: S608 (our keys)
                     (*changes.values(), row["id"]),
                 )
-            row = self.store.project(c, changes.get("name", row["name"]))
+            row = self.store.project(c, str(changes.get("name", row["name"])))
         return json_response({"project": project_json(row)})
 
     def delete_project(self, call: Call) -> Response:
@@ -406,8 +406,8 @@ class EmulatorApp:
         def render(row: Row) -> str | None:
             value = row["value"]
             if value is None or not expand_on or not row["expandable"]:
-                return value
-            return expand(value, row["sheet_id"], resolve)
+                return None if value is None else str(value)
+            return expand(str(value), int(row["sheet_id"]), resolve)
 
         return render
 

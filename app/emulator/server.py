@@ -41,7 +41,7 @@ def serve(
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
     ssl_context = (str(certfile), str(keyfile)) if certfile and keyfile else None
     server = make_server(host, port, emulator, threaded=True, ssl_context=ssl_context)
-    server.daemon_threads = True
+    server.daemon_threads = True  # type: ignore[attr-defined]
     scheme = "https" if ssl_context else "http"
     print(f"emulator listening on {scheme}://{host}:{server.server_port}", flush=True)
     try:

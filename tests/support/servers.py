@@ -126,3 +126,70 @@ def wait_until(predicate: Any, timeout: float = 10.0, step: float = 0.05) -> Any
         if value or time.monotonic() > deadline:
             return value
         time.sleep(step)
+
+
+class Clock:
+    """A controllable time source for login timeouts."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+    def advance(self, seconds: float) -> None:
+        self.offset += seconds
+
+
+class DashboardThread:
+    """The dashboard (``create_app``) served over real HTTP by a threaded werkzeug server
+    in this process, so tests can hold its clock and capture its logs."""
+
+    def __init__(self, env: dict[str, str], clock: Any = None) -> None:
+        import threading
+
+        from werkzeug.serving import make_server
+
+        from app import create_app
+        from app.config import Settings
+
+        self.settings = Settings.from_env(env)
+        self.app = create_app(self.settings, clock=clock or time.time)
+        self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
+        self.port = self.server.server_port
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+CSRF_INPUT = re.compile(
+    r'name="csrf_token" type="hidden" value="([^"]+)"|'
+    r'name="csrf_token" value="([^"]+)"'
+)
+
+
+def csrf_from(html: str) -> str:
+    """The CSRF token of the first form in a page."""
+    match = CSRF_INPUT.search(html)
+    if not match:
+        raise AssertionError("no CSRF token in the page")
+    return match.group(1) or match.group(2)
+
+
+def login(
+    http: requests.Session,
+    base: str,
+    user: str = "admin",
+    password: str = "changeme",  # noqa: S107 (the emulator's demo user)
+    next_path: str | None = None,
+) -> requests.Response:
+    """Log in through the form like a browser; returns the answer (redirect not followed)."""
+    page = http.get(base + "/login", timeout=10)
+    data = {"username": user, "password": password, "csrf_token": csrf_from(page.text)}
+    if next_path is not None:
+        data["next"] = next_path
+    return http.post(base + "/login", data=data, allow_redirects=False, timeout=30)

@@ -1,0 +1,110 @@
+"""Every exception becomes a page, an htmx fragment or JSON here, and only here."""
+
+from __future__ import annotations
+
+from typing import Any, cast
+
+from flask import Flask, Response, current_app, request, session, url_for
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException, TooManyRequests
+
+from app.cloudbees import (
+    AuthenticationError,
+    CloudBeesError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    UpstreamUnavailable,
+    ValidationError,
+)
+from app.htmx import current_page, is_htmx, notice, redirect_to, render
+from app.login_state import DRAFTS, USER, LoginState
+
+DRAFT_FIELD = "draft_key"
+NOT_SAVED = {"csrf_token"}
+
+
+def _error(status: int, title: str, message: str) -> Response:
+    wants_json = request.accept_mimetypes.best == "application/json"
+    if wants_json and not is_htmx():
+        payload = current_app.json.response({"error": {"title": title, "message": message}})
+        payload.status_code = status
+        return cast(Response, payload)
+    response = render(
+        "errors/error.html", "errors/_error.html", status=status, title=title, message=message
+    )
+    if is_htmx():
+        response.headers["HX-Reswap"] = "none"
+        notice(response, message, "error")
+    return response
+
+
+def login_again() -> Response:
+    """Send the user to login, back to this page after it; keep a form being submitted."""
+    state: LoginState = current_app.extensions["propdesk.login_state"]
+    keep: dict[str, Any] = {}
+    key = request.form.get(DRAFT_FIELD) if request.method == "POST" else None
+    user = session.get(USER)
+    if key and user:
+        drafts = dict(session.get(DRAFTS) or {})
+        drafts[key] = {k: v for k, v in request.form.items() if k not in NOT_SAVED}
+        keep = {DRAFTS: drafts, "draft_user": user}
+    state.end(keep=keep)
+    session.modified = True
+    target = url_for("auth.login", next=current_page(), expired=1)
+    return redirect_to(target)
+
+
+def handle_cloudbees(err: CloudBeesError) -> Response:
+    if isinstance(err, AuthenticationError):
+        return login_again()
+    if isinstance(err, UpstreamUnavailable):
+        return _error(503, "CloudBees CD is not reachable", err.message)
+    if isinstance(err, PermissionDenied):
+        return _error(403, "Not allowed", err.message)
+    if isinstance(err, NotFound):
+        return _error(404, "Not found", err.message)
+    if isinstance(err, Conflict):
+        return _error(409, "Conflict", err.message)
+    if isinstance(err, ValidationError):
+        return _error(422, "Not accepted", err.message)
+    current_app.logger.warning("upstream error %s %s: %s", err.method, err.path, err.code)
+    return _error(502, "CloudBees CD failed", err.message)
+
+
+def handle_csrf(err: CSRFError) -> Response:
+    response = _error(
+        400,
+        "Form expired",
+        "The form was too old or not ours; the page reloads so you can try again.",
+    )
+    if is_htmx():
+        response.headers["HX-Refresh"] = "true"
+    return response
+
+
+def handle_rate_limit(err: TooManyRequests) -> Response:
+    return _error(
+        429, "Too many attempts", "Too many login attempts. Wait a minute, then try again."
+    )
+
+
+def handle_http(err: HTTPException) -> Response:
+    return _error(err.code or 500, err.name, err.description or err.name)
+
+
+def handle_unexpected(err: Exception) -> Response:
+    current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
+    return _error(
+        500,
+        "Something went wrong",
+        "propdesk hit an internal error; nothing was changed by this request.",
+    )
+
+
+def register_errorhandlers(app: Flask) -> None:
+    app.register_error_handler(CloudBeesError, handle_cloudbees)
+    app.register_error_handler(CSRFError, handle_csrf)
+    app.register_error_handler(TooManyRequests, handle_rate_limit)
+    app.register_error_handler(HTTPException, handle_http)
+    app.register_error_handler(Exception, handle_unexpected)
