@@ -105,9 +105,12 @@ def register_extensions(app: Flask, settings: Settings, clock: Callable[[], floa
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import auth, health, home
+    from app.web import auth, browse, health, home
+    from app.web.filters import register_filters
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
+    app.register_blueprint(browse.bp)
     auth.protect(app)
+    register_filters(app)

@@ -103,6 +103,7 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "10 per minute",
         "Login attempts allowed per client address and, separately, per user name",
     ),
+    SettingSpec("PROPDESK_PAGE_SIZE", "100", "Rows per page of a property sheet"),
     SettingSpec(
         "PROPDESK_MAX_RESPONSE_BYTES",
         "67108864",
@@ -151,6 +152,7 @@ class Settings:
     session_lifetime: float
     cookie_secure: bool
     login_rate_limit: str
+    page_size: int
 
     @property
     def api_base(self) -> str:
@@ -232,6 +234,9 @@ class Settings:
                 "PROPDESK_COOKIE_SECURE", env.get("PROPDESK_COOKIE_SECURE", cookie_default)
             ),
             login_rate_limit=raw["PROPDESK_LOGIN_RATE_LIMIT"] or "10 per minute",
+            page_size=max(
+                1, int(_number("PROPDESK_PAGE_SIZE", raw["PROPDESK_PAGE_SIZE"] or "100", int))
+            ),
             max_response_bytes=int(
                 _number(
                     "PROPDESK_MAX_RESPONSE_BYTES",

@@ -11,7 +11,9 @@ from flask import Response, make_response, redirect, render_template, request
 from app.extensions import htmx
 
 
-def render(page: str, fragment: str | None = None, status: int = 200, **context: Any) -> Response:
+def render(
+    page: str, fragment: str | None = None, /, status: int = 200, **context: Any
+) -> Response:
     """A full page normally, ``fragment`` for htmx requests (not history restores); the
     answer varies on ``HX-Request`` so caches and history never mix the two."""
     use_fragment = fragment is not None and bool(htmx) and not htmx.history_restore_request

@@ -1,18 +1,17 @@
-"""The home page: the CloudBees CD projects this user can see."""
+"""The home page: the property browser's projects list."""
 
 from __future__ import annotations
 
-from flask import Blueprint, g, request
+from flask import Blueprint, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app.htmx import render
+from app.htmx import redirect_to
 
 bp = Blueprint("home", __name__)
 
 
 @bp.get("/")
 def index() -> ResponseReturnValue:
-    """Projects, plugin projects hidden unless ``?plugins=1``."""
-    show_plugins = request.args.get("plugins") == "1"
-    projects = [p for p in g.cd.projects.all() if show_plugins or not p.is_plugin]
-    return render("home/index.html", projects=projects, show_plugins=show_plugins)
+    """Home is the projects list of the browser (query string kept)."""
+    query = request.query_string.decode("latin-1")
+    return redirect_to(url_for("browse.index") + (f"?{query}" if query else ""))

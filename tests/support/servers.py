@@ -184,7 +184,7 @@ def login(
     http: requests.Session,
     base: str,
     user: str = "admin",
-    password: str = "changeme",  # noqa: S107 (the emulator's demo user)
+    password: str = "changeme",
     next_path: str | None = None,
 ) -> requests.Response:
     """Log in through the form like a browser; returns the answer (redirect not followed)."""

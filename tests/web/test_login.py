@@ -210,11 +210,17 @@ def test_idle_timeout(
     dashboard: DashboardThread, logged_in: requests.Session, clock: Clock
 ) -> None:
     clock.advance(20 * 60)
-    assert logged_in.get(dashboard.url + "/", allow_redirects=False, timeout=10).status_code == 200
+    assert (
+        logged_in.get(dashboard.url + "/browse/", allow_redirects=False, timeout=10).status_code
+        == 200
+    )
     clock.advance(20 * 60)  # active 20 min ago: still alive
-    assert logged_in.get(dashboard.url + "/", allow_redirects=False, timeout=10).status_code == 200
+    assert (
+        logged_in.get(dashboard.url + "/browse/", allow_redirects=False, timeout=10).status_code
+        == 200
+    )
     clock.advance(31 * 60)
-    r = logged_in.get(dashboard.url + "/", allow_redirects=False, timeout=10)
+    r = logged_in.get(dashboard.url + "/browse/", allow_redirects=False, timeout=10)
     assert r.status_code == 303 and "/login" in r.headers["Location"]
 
 
@@ -223,7 +229,7 @@ def test_absolute_lifetime(
 ) -> None:
     for _ in range(12 * 4):  # active every 15 minutes for 12 hours
         clock.advance(15 * 60)
-        r = logged_in.get(dashboard.url + "/", allow_redirects=False, timeout=10)
+        r = logged_in.get(dashboard.url + "/browse/", allow_redirects=False, timeout=10)
         if r.status_code != 200:
             break
     assert r.status_code == 303 and "/login" in r.headers["Location"]
@@ -233,18 +239,18 @@ def test_absolute_lifetime(
 def test_upstream_401_sends_to_login_and_back(
     dashboard: DashboardThread, logged_in: requests.Session, emulator: EmulatorProcess
 ) -> None:
-    assert logged_in.get(dashboard.url + "/?plugins=1", timeout=10).status_code == 200
+    assert logged_in.get(dashboard.url + "/browse/?plugins=1", timeout=10).status_code == 200
     emulator.expire_sessions("admin")
-    r = logged_in.get(dashboard.url + "/?plugins=1", allow_redirects=False, timeout=10)
+    r = logged_in.get(dashboard.url + "/browse/?plugins=1", allow_redirects=False, timeout=10)
     assert r.status_code == 303
     target = r.headers["Location"]
-    assert target.startswith("/login?") and "next=/?plugins%3D1" in target
+    assert target.startswith("/login?") and "next=/browse/?plugins%3D1" in target
     page = logged_in.get(dashboard.url + target, timeout=10)
     assert "Your CloudBees CD session ended" in page.text
     back = login(
         logged_in, dashboard.url, next_path=unquote(re.search(r"next=([^&]+)", target).group(1))
     )  # type: ignore[union-attr]
-    assert back.headers["Location"] == "/?plugins=1"
+    assert back.headers["Location"] == "/browse/?plugins=1"
 
 
 def test_rate_limit_per_address_and_user(make_dashboard: DashboardFactory) -> None:

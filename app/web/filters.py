@@ -1,0 +1,47 @@
+"""Template filters: value previews and relative times."""
+
+from __future__ import annotations
+
+import hashlib
+from datetime import UTC, datetime
+
+from flask import Flask
+
+
+def preview(value: str | None, limit: int = 80) -> str:
+    """The first line of a value, trimmed, with an ellipsis when cut."""
+    if value is None:
+        return ""
+    lines = value.strip("\n").splitlines() or [""]
+    first = lines[0].strip()
+    cut = len(first) > limit or len(lines) > 1
+    return (first[:limit] + "…") if cut else first
+
+
+def ago(moment: datetime | None, now: datetime | None = None) -> str:
+    """``3 min ago``-style text for a time."""
+    if moment is None:
+        return ""
+    seconds = ((now or datetime.now(UTC)) - moment).total_seconds()
+    if seconds < 0:
+        return "just now"
+    for unit, size in (("y", 365 * 86400), ("d", 86400), ("h", 3600), ("min", 60)):
+        if seconds >= size:
+            return f"{int(seconds // size)} {unit} ago"
+    return "just now"
+
+
+def exact(moment: datetime | None) -> str:
+    return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else ""
+
+
+def dom_id(text: str) -> str:
+    """A stable, safe element id for any name."""
+    return "n-" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]
+
+
+def register_filters(app: Flask) -> None:
+    app.add_template_filter(preview)
+    app.add_template_filter(ago)
+    app.add_template_filter(exact)
+    app.add_template_filter(dom_id)

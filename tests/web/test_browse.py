@@ -1,0 +1,470 @@
+"""The property browser and editor over real HTTP against the emulator."""
+
+from __future__ import annotations
+
+import html
+import re
+import uuid
+from urllib.parse import quote
+
+import pytest
+import requests
+
+from tests.support.servers import DashboardThread, EmulatorProcess, csrf_from, login
+
+BULK = "/browse/projects/platform-config/bulk/"
+
+
+class Client:
+    """A logged-in browser stand-in that can speak htmx (headers as htmx sends them)."""
+
+    def __init__(self, dash: DashboardThread, user: str = "admin", password: str = "changeme"):
+        self.dash = dash
+        self.http = requests.Session()
+        r = login(self.http, dash.url, user, password)
+        assert r.status_code == 303, r.text
+        self.token = csrf_from(self.http.get(dash.url + "/browse/", timeout=10).text)
+
+    def get(self, path: str, htmx: bool = False, **kw: object) -> requests.Response:
+        headers = {"HX-Request": "true"} if htmx else {}
+        return self.http.get(self.dash.url + path, headers=headers, timeout=30, **kw)  # type: ignore[arg-type]
+
+    def hx(
+        self, method: str, path: str, data: dict[str, str] | None = None, page: str | None = None
+    ) -> requests.Response:
+        headers = {"HX-Request": "true", "X-CSRFToken": self.token}
+        if page:
+            headers["HX-Current-URL"] = self.dash.url + page
+        return self.http.request(
+            method,
+            self.dash.url + path,
+            data=data,
+            headers=headers,
+            allow_redirects=False,
+            timeout=30,
+        )
+
+
+def fields(fragment: str) -> dict[str, str]:
+    """Form fields of the first form in a fragment, as a browser would send them."""
+    form = fragment.split("<form", 1)[1].split("</form>", 1)[0]
+    out: dict[str, str] = {}
+    for m in re.finditer(r'<input type="(?:hidden|text)" name="([^"]+)" value="([^"]*)"', form):
+        out[m.group(1)] = html.unescape(m.group(2))
+    for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>\n(.*?)</textarea>', form, re.S):
+        out[m.group(1)] = html.unescape(m.group(2))
+    if re.search(r'name="expandable" value="1" checked', form):
+        out["expandable"] = "1"
+    return out
+
+
+@pytest.fixture
+def admin(dashboard: DashboardThread) -> Client:
+    return Client(dashboard)
+
+
+@pytest.fixture
+def project(emulator: EmulatorProcess) -> str:
+    name = f"web-{uuid.uuid4().hex[:8]}"
+    requests.post(
+        emulator.api + "/projects",
+        json={"projectName": name},
+        auth=("admin", "changeme"),
+        timeout=10,
+    ).raise_for_status()
+    return name
+
+
+def put(emulator: EmulatorProcess, path: str, value: str, **extra: str) -> None:
+    requests.put(
+        emulator.api + "/properties//" + path.lstrip("/"),
+        json={"value": value, **extra},
+        auth=("admin", "changeme"),
+        timeout=10,
+    ).raise_for_status()
+
+
+def upstream_value(emulator: EmulatorProcess, path: str) -> str:
+    r = requests.get(
+        emulator.api + "/properties//" + path.lstrip("/"),
+        params={"expand": "0"},
+        auth=("admin", "changeme"),
+        timeout=10,
+    )
+    return str(r.json()["property"]["value"])
+
+
+# -- navigation -----------------------------------------------------------------------------
+def test_index_lists_projects_and_server(admin: Client) -> None:
+    page = admin.get("/browse/")
+    assert "checkout-service" in page.text and "EC-Kubernetes" not in page.text
+    assert 'href="/browse/server/"' in page.text
+    assert "EC-Kubernetes" in admin.get("/browse/?plugins=1").text
+
+
+def test_page_and_fragment_vary_on_hx_request(admin: Client) -> None:
+    full = admin.get("/browse/projects/checkout-service/deploy/")
+    fragment = admin.get("/browse/projects/checkout-service/deploy/", htmx=True)
+    restore = admin.http.get(
+        admin.dash.url + "/browse/projects/checkout-service/deploy/",
+        headers={"HX-Request": "true", "HX-History-Restore-Request": "true"},
+        timeout=10,
+    )
+    assert full.text.lstrip().startswith("<!doctype html>")
+    assert fragment.text.lstrip().startswith('<div id="sheet-table">')
+    assert restore.text.lstrip().startswith("<!doctype html>")
+    for r in (full, fragment, restore):
+        assert "HX-Request" in r.headers["Vary"]
+
+
+def test_breadcrumbs_and_permalinks(admin: Client) -> None:
+    page = admin.get("/browse/projects/checkout-service/deploy/prod/database/").text
+    for href in (
+        "/browse/",
+        "/browse/projects/checkout-service/",
+        "/browse/projects/checkout-service/deploy/",
+        "/browse/projects/checkout-service/deploy/prod/",
+    ):
+        assert f'href="{href}"' in page
+    assert 'href="/browse/projects/checkout-service/deploy/prod/database/jdbcUrl"' in page
+
+
+def test_one_upstream_call_per_page(admin: Client, emulator: EmulatorProcess) -> None:
+    for path, route in (
+        (BULK, "GET /properties"),
+        ("/browse/", "GET /projects"),
+        ("/browse/projects/Default/PythonProperty", "GET /properties//{path}"),
+    ):
+        emulator.reset_counts()
+        assert admin.get(path).status_code == 200
+        assert emulator.counts() == {route: 1}, path
+
+
+def test_sheet_vs_property_urls_redirect_to_the_right_form(admin: Client) -> None:
+    r = admin.get("/browse/projects/checkout-service/deploy", allow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/deploy/")
+    r = admin.get("/browse/projects/checkout-service/ci/version/", allow_redirects=False)
+    assert r.status_code == 303 and r.headers["Location"].endswith("/ci/version")
+
+
+def test_unknown_node_is_404(admin: Client) -> None:
+    assert admin.get("/browse/projects/checkout-service/nope").status_code == 404
+    assert admin.get("/browse/nowhere/x").status_code == 404
+
+
+# -- sort, filter, paging -------------------------------------------------------------------
+def rows(text: str) -> list[str]:
+    return re.findall(r'<td class="name"><a href="[^"]+">([^<]+)</a>', text)
+
+
+def test_paging_on_the_2000_sheet(admin: Client) -> None:
+    first = admin.get(BULK)
+    assert len(rows(first.text)) == 100 and rows(first.text)[0] == "key-0000"
+    assert "page 1 of 20" in first.text
+    assert len(first.content) < 100_000
+    second = admin.get(BULK + "?page=2", htmx=True)
+    assert rows(second.text)[0] == "key-0100"
+    assert admin.get(BULK + "?page=999").text.count('<td class="name">') == 100  # clamped
+
+
+def test_filter_by_name_and_value(admin: Client) -> None:
+    by_name = admin.get(BULK + "?q=key-19", htmx=True)
+    assert rows(by_name.text)[0] == "key-1900" and len(rows(by_name.text)) == 100
+    assert "100 of 2000 match" in by_name.text
+    by_value = admin.get(BULK + "?q=line+two+of+1990", htmx=True)
+    assert rows(by_value.text) == ["key-1990"]
+    nothing = admin.get(BULK + "?q=zzz-nothing")
+    assert "Nothing matches." in nothing.text and 'value="zzz-nothing"' in nothing.text
+
+
+def test_sort_by_modified(admin: Client) -> None:
+    newest = admin.get(BULK + "?sort=modified&dir=desc", htmx=True)
+    assert rows(newest.text)[0] == "key-1999"
+    oldest = admin.get(BULK + "?sort=modified&dir=asc", htmx=True)
+    assert rows(oldest.text)[0] == "key-0000"
+    by_name_desc = admin.get(BULK + "?sort=name&dir=desc", htmx=True)
+    assert rows(by_name_desc.text)[0] == "key-1999"
+    # the links carry the state, so a shared URL shows the same view
+    assert "sort=modified" in newest.text and "dir=desc" in newest.text
+
+
+def test_sheets_come_first(admin: Client) -> None:
+    names = rows(admin.get("/browse/projects/checkout-service/").text)
+    assert names[:2] == ["ci/", "deploy/"] and "owner.team" in names
+
+
+# -- reading --------------------------------------------------------------------------------
+def test_detail_shows_raw_value_and_expanded_preview(admin: Client) -> None:
+    page = admin.get("/browse/projects/checkout-service/deploy/prod/url").text
+    assert "https://$[/projects/checkout-service/deploy/prod/host]:$[port]/checkout-service" in (
+        html.unescape(page)
+    )
+    assert "https://prod.internal.example.com:443/checkout-service" in page
+    for label in (
+        "Description",
+        "Expandable",
+        "Counter",
+        "Tracked",
+        "Owner",
+        "Created",
+        "Modified",
+        "Modified by",
+        "Copy path",
+    ):
+        assert label in page
+
+
+def test_broken_reference_is_flagged_by_name(admin: Client) -> None:
+    r = admin.get("/browse/projects/payments-api/deploy/prod/brokenRef")
+    assert r.status_code == 200
+    assert "Broken reference" in r.text
+    assert "/projects/payments-api/deploy/prod/doesNotExist" in r.text
+
+
+def test_multiline_value_kept_exactly(admin: Client) -> None:
+    page = admin.get("/browse/projects/checkout-service/ci/releaseNotes").text
+    pre = re.search(r'<pre class="value">\n(.*?)</pre>', page, re.S)
+    assert pre and html.unescape(pre.group(1)) == (
+        "Release notes\n\n  * faster checkout\n  * fixed rounding\n\tindented with a tab\n"
+    )
+
+
+# -- editing --------------------------------------------------------------------------------
+def test_edit_round_trip_keeps_whitespace(
+    admin: Client, emulator: EmulatorProcess, project: str
+) -> None:
+    path = f"/projects/{project}/notes"
+    put(emulator, path, "old")
+    url = f"/browse/projects/{project}/notes"
+    editor = admin.hx("GET", url + "?view=edit&ctx=row")
+    assert editor.status_code == 200 and "<textarea" in editor.text
+    data = fields(editor.text)
+    assert data["base_value"] == "old" and data["ctx"] == "row"
+    value = "\n  first line keeps its spaces  \n\tsecond with a tab\n\n"
+    data.update(value=value.replace("\n", "\r\n"), description="edited")
+    saved = admin.hx("POST", url, data)
+    assert saved.status_code == 200, saved.text
+    assert saved.text.lstrip().startswith("<tr") and "edited" in saved.text
+    assert (
+        '"notice"' in saved.headers["HX-Trigger"] and "Saved notes" in saved.headers["HX-Trigger"]
+    )
+    assert upstream_value(emulator, path) == value
+
+
+def test_crlf_values_keep_their_line_ends(
+    admin: Client, emulator: EmulatorProcess, project: str
+) -> None:
+    path = f"/projects/{project}/win"
+    put(emulator, path, "a\r\nb")
+    url = f"/browse/projects/{project}/win"
+    data = fields(admin.hx("GET", url + "?view=edit&ctx=detail").text)
+    data["value"] = "a\r\nb\r\nc"
+    assert admin.hx("POST", url, data).status_code == 200
+    assert upstream_value(emulator, path) == "a\r\nb\r\nc"
+
+
+def test_cancel_returns_the_unchanged_row(
+    admin: Client, emulator: EmulatorProcess, project: str
+) -> None:
+    put(emulator, f"/projects/{project}/keep", "same")
+    row = admin.hx("GET", f"/browse/projects/{project}/keep?view=row")
+    assert row.text.lstrip().startswith("<tr") and "same" in row.text
+    assert upstream_value(emulator, f"/projects/{project}/keep") == "same"
+
+
+def test_create_property_and_sheet_then_delete(
+    admin: Client, emulator: EmulatorProcess, project: str
+) -> None:
+    sheet_url = f"/browse/projects/{project}/"
+    form = admin.hx("GET", sheet_url + "?view=new&kind=value")
+    assert 'name="name"' in form.text
+    made = admin.hx(
+        "POST",
+        sheet_url,
+        {
+            "kind": "value",
+            "name": "fresh",
+            "value": "v\n  w",
+            "description": "d",
+            "expandable": "1",
+        },
+    )
+    assert made.status_code == 200 and "fresh" in made.text and "hx-swap-oob" in made.text
+    assert upstream_value(emulator, f"/projects/{project}/fresh") == "v\n  w"
+    sheet = admin.hx("POST", sheet_url, {"kind": "sheet", "name": "group", "description": ""})
+    assert sheet.status_code == 200 and "group/" in sheet.text
+    put(emulator, f"/projects/{project}/group/a", "1")
+    put(emulator, f"/projects/{project}/group/b", "2")
+    prompt = admin.hx("GET", f"/browse/projects/{project}/group/?view=confirm-delete")
+    assert "Delete sheet group and the 2 properties in it?" in prompt.text
+    gone = admin.hx("DELETE", f"/browse/projects/{project}/group/")
+    assert gone.status_code == 200 and gone.text == ""
+    assert "Deleted group" in gone.headers["HX-Trigger"]
+    r = requests.get(
+        emulator.api + f"/properties//projects/{project}/group/a",
+        auth=("admin", "changeme"),
+        timeout=10,
+    )
+    assert r.status_code == 404
+    assert admin.hx("DELETE", f"/browse/projects/{project}/fresh").status_code == 200
+
+
+@pytest.mark.parametrize(
+    "name,why", [("properties", "reserved"), ("a/b", "'/'"), ("x[1]", "'['"), ("n" * 256, "255")]
+)
+def test_bad_names_inline_with_text_kept(admin: Client, project: str, name: str, why: str) -> None:
+    r = admin.hx(
+        "POST",
+        f"/browse/projects/{project}/",
+        {"kind": "value", "name": name, "value": "my typed value", "description": "mine"},
+    )
+    assert r.status_code == 422
+    assert r.headers["HX-Retarget"] == "#new-form"
+    assert why in html.unescape(r.text) and "my typed value" in r.text and 'value="mine"' in r.text
+
+
+def test_duplicate_name_inline(admin: Client, emulator: EmulatorProcess, project: str) -> None:
+    put(emulator, f"/projects/{project}/taken", "1")
+    r = admin.hx(
+        "POST", f"/browse/projects/{project}/", {"kind": "value", "name": "taken", "value": "typed"}
+    )
+    assert r.status_code == 422 and "already exists" in r.text and "typed" in r.text
+
+
+def test_read_only_user_is_refused_plainly(
+    dashboard: DashboardThread, emulator: EmulatorProcess, project: str
+) -> None:
+    put(emulator, f"/projects/{project}/ro", "v")
+    viewer = Client(dashboard, "viewer", "viewer")
+    url = f"/browse/projects/{project}/ro"
+    assert "v" in viewer.get(url).text
+    data = fields(viewer.hx("GET", url + "?view=edit&ctx=detail").text)
+    data["value"] = "viewer's try"
+    r = viewer.hx("POST", url, data)
+    assert r.status_code == 422
+    assert "viewer may not change properties" in html.unescape(r.text)
+    assert "viewer&#39;s try" in r.text or "viewer's try" in r.text
+    assert upstream_value(emulator, f"/projects/{project}/ro") == "v"
+    d = viewer.hx("DELETE", url)
+    assert d.status_code == 403 and "Not deleted" in d.headers["HX-Trigger"]
+
+
+def test_conflict_view_and_keep_mine(
+    admin: Client, emulator: EmulatorProcess, project: str
+) -> None:
+    path = f"/projects/{project}/shared"
+    put(emulator, path, "base text")
+    url = f"/browse/projects/{project}/shared"
+    mine = fields(admin.hx("GET", url + "?view=edit&ctx=detail").text)
+    put(emulator, path, "their text")  # another client saves first
+    mine["value"] = "my text"
+    conflict = admin.hx("POST", url, mine)
+    assert conflict.status_code == 409
+    for text in ("my text", "their text", "base text", "Keep mine", "Take theirs", "Save merged"):
+        assert text in conflict.text
+    assert upstream_value(emulator, path) == "their text"  # nothing written
+    keep = fields(conflict.text)  # the first form is "Keep mine"
+    assert keep["force"] == "1" and keep["value"] == "my text"
+    assert admin.hx("POST", url, keep).status_code == 200
+    assert upstream_value(emulator, path) == "my text"
+
+
+def test_no_conflict_when_nobody_else_wrote(
+    admin: Client, emulator: EmulatorProcess, project: str
+) -> None:
+    put(emulator, f"/projects/{project}/solo", "a")
+    url = f"/browse/projects/{project}/solo"
+    data = fields(admin.hx("GET", url + "?view=edit&ctx=row").text)
+    data["value"] = "b"
+    assert admin.hx("POST", url, data).status_code == 200
+
+
+def test_draft_survives_an_expired_upstream_session(
+    dashboard: DashboardThread, emulator: EmulatorProcess, project: str
+) -> None:
+    put(emulator, f"/projects/{project}/draft", "before")
+    client = Client(dashboard)
+    page = f"/browse/projects/{project}/draft"
+    data = fields(client.hx("GET", page + "?view=edit&ctx=detail").text)
+    data["value"] = "typed while the session died\n  indented"
+    emulator.expire_sessions("admin")
+    r = client.hx("POST", page, data, page=page)
+    assert r.status_code == 200 and r.headers["HX-Redirect"].startswith("/login?")
+    assert "next=" + quote(page, safe="/") in r.headers["HX-Redirect"]
+    login_page = client.http.get(dashboard.url + r.headers["HX-Redirect"], timeout=10)
+    assert "your unsaved edit is kept" in login_page.text
+    back = client.http.post(
+        dashboard.url + "/login",
+        data={
+            "username": "admin",
+            "password": "changeme",
+            "next": page,
+            "csrf_token": csrf_from(login_page.text),
+        },
+        allow_redirects=False,
+        timeout=10,
+    )
+    assert back.headers["Location"] == page
+    restored = client.http.get(dashboard.url + page, timeout=10)
+    assert "typed while the session died\n  indented" in html.unescape(restored.text)
+    assert upstream_value(emulator, f"/projects/{project}/draft") == "before"
+    # Saving the restored draft works (the base is still the value it started from).
+    client.token = csrf_from(restored.text)
+    again = fields(restored.text.split('<section id="detail"', 1)[1])
+    assert client.hx("POST", page, again).status_code == 200
+    assert upstream_value(emulator, f"/projects/{project}/draft").startswith("typed while")
+
+
+def test_draft_is_not_given_to_another_user(
+    dashboard: DashboardThread, emulator: EmulatorProcess, project: str
+) -> None:
+    put(emulator, f"/projects/{project}/secret-draft", "x")
+    client = Client(dashboard)
+    page = f"/browse/projects/{project}/secret-draft"
+    data = fields(client.hx("GET", page + "?view=edit&ctx=detail").text)
+    data["value"] = "admin's unsaved words"
+    emulator.expire_sessions("admin")
+    client.hx("POST", page, data, page=page)
+    login(client.http, dashboard.url, "viewer", "viewer", next_path=page)
+    shown = client.http.get(dashboard.url + page, timeout=10).text
+    assert "admin&#39;s unsaved words" not in shown and "admin's unsaved words" not in shown
+
+
+# -- XSS ------------------------------------------------------------------------------------
+PAYLOADS = [
+    "<script>alert(1)</script>",
+    '"><img src=x onerror=alert(1)>',
+    "hx-get=/logout hx-trigger=load",
+    "{{7*7}}",
+]
+
+
+def test_payloads_render_as_inert_text(
+    admin: Client, emulator: EmulatorProcess, project: str
+) -> None:
+    for i, payload in enumerate(PAYLOADS):
+        name = f"<i>n{i}"
+        requests.post(
+            emulator.api + "/properties",
+            json={
+                "propertyName": name,
+                "projectName": project,
+                "value": payload,
+                "description": payload,
+            },
+            auth=("admin", "changeme"),
+            timeout=10,
+        ).raise_for_status()
+    sheet = admin.get(f"/browse/projects/{project}/").text
+    detail = admin.get(f"/browse/projects/{project}/" + quote("<i>n1", safe="")).text
+    editor = admin.hx(
+        "GET", f"/browse/projects/{project}/" + quote("<i>n0", safe="") + "?view=edit&ctx=row"
+    ).text
+    for page in (sheet, detail, editor):
+        assert "<script>alert" not in page and "<img src=x" not in page
+        assert "<i>n" not in page
+        assert "49" not in page.replace("0049", "")
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in editor
+    assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in detail or (
+        "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in detail
+    )
