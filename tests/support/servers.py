@@ -193,3 +193,52 @@ def login(
     if next_path is not None:
         data["next"] = next_path
     return http.post(base + "/login", data=data, allow_redirects=False, timeout=30)
+
+
+def free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class DashboardProcess:
+    """The dashboard under gunicorn as shipped (``propdesk serve``), in a child process."""
+
+    def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        full_env = {k: v for k, v in os.environ.items() if not k.startswith("PROPDESK_")}
+        full_env.update(env)
+        full_env.update({"PROPDESK_BIND": f"127.0.0.1:{self.port}", "PYTHONUNBUFFERED": "1"})
+        self.log = log_path.open("wb")
+        self.proc = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve"],
+            cwd=ROOT,
+            env=full_env,
+            stdout=self.log,
+            stderr=subprocess.STDOUT,
+        )
+
+        def up() -> bool:
+            if self.proc.poll() is not None:
+                raise RuntimeError(f"dashboard exited: {log_path.read_text()[-2000:]}")
+            try:
+                return requests.get(self.url + "/healthz", timeout=1).status_code == 200
+            except requests.RequestException:
+                return False
+
+        if not wait_until(up, timeout=30, step=0.1):
+            self.stop()
+            raise RuntimeError(f"dashboard did not start: {log_path.read_text()[-2000:]}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+        self.log.close()

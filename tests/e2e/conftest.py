@@ -1,0 +1,145 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright, against the emulator and the
+dashboard under gunicorn, on free loopback ports. Never calls ``playwright install``."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from tests.support.servers import DashboardProcess, EmulatorProcess
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "test-output" / "e2e"
+CHROMIUM_FLAGS = [
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-default-apps",
+]
+
+
+def chromium_path() -> str | None:
+    return (
+        os.environ.get("CHROMIUM_PATH")
+        or shutil.which("chromium")
+        or shutil.which("chromium-browser")
+    )
+
+
+@pytest.fixture(scope="session")
+def browser_exe() -> str:
+    path = chromium_path()
+    if path is None:
+        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
+            pytest.fail("Chromium is missing in CI: .ci/run should have installed `chromium`")
+        pytest.skip(
+            "browser tests skipped: no Chromium (install Debian's `chromium` or set CHROMIUM_PATH)"
+        )
+    return path
+
+
+@pytest.fixture(scope="session")
+def e2e_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
+    emu = EmulatorProcess(tmp_path_factory.mktemp("e2e-emulator"))
+    yield emu
+    emu.stop()
+
+
+@pytest.fixture(scope="session")
+def site(
+    e2e_emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[DashboardProcess]:
+    folder = tmp_path_factory.mktemp("e2e-dashboard")
+    dash = DashboardProcess(
+        {
+            "PROPDESK_CD_URL": e2e_emulator.base_url,
+            "PROPDESK_SECRET_KEY": "e2e-secret-key-0123456789abcdef",
+            "PROPDESK_SESSION_DIR": str(folder / "sessions"),
+            "PROPDESK_COOKIE_SECURE": "0",
+            "PROPDESK_LOGIN_RATE_LIMIT": "1000 per minute",
+            "WEB_CONCURRENCY": "2",
+        },
+        folder / "gunicorn.log",
+    )
+    yield dash
+    dash.stop()
+
+
+@pytest.fixture(scope="session")
+def chromium(browser_exe: str) -> Iterator[Any]:
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path=browser_exe, args=CHROMIUM_FLAGS)
+        yield browser
+        browser.close()
+
+
+# Chromium logs every 4xx answer as a console error. 409 (conflict view) and 422 (a form
+# returned with its error) are propdesk's designed answers that htmx swaps in; any other
+# error status, script error or CSP violation still fails the test.
+DESIGNED = re.compile(
+    r"Failed to load resource: the server responded with a status of "
+    r"(409|422) "
+)
+
+
+class Watched:
+    """A page whose console errors, page errors and CSP violations are collected."""
+
+    def __init__(self, context: Any) -> None:
+        self.context = context
+        self.problems: list[str] = []
+        self.page = self.new_page()
+
+    def new_page(self) -> Any:
+        page = self.context.new_page()
+        page.on(
+            "console",
+            lambda m: (
+                self.problems.append(f"console {m.type}: {m.text}")
+                if m.type == "error" and not DESIGNED.match(m.text)
+                else None
+            ),
+        )
+        page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
+        page.on(
+            "dialog",
+            lambda d: (
+                self.problems.append(f"unexpected dialog: {d.message}")
+                if d.type == "alert"
+                else None
+            ),
+        )
+        return page
+
+
+@pytest.fixture
+def watched(
+    chromium: Any, site: DashboardProcess, request: pytest.FixtureRequest
+) -> Iterator[Watched]:
+    context = chromium.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
+    context.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => "
+        "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"
+    )
+    w = Watched(context)
+    yield w
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    try:
+        w.page.screenshot(path=str(SHOTS / f"{request.node.name}.png"), full_page=True)
+    finally:
+        context.close()
+    assert not w.problems, "\n".join(w.problems)
