@@ -53,7 +53,7 @@ def configure(app: Flask, settings: Settings) -> None:
         RATELIMIT_STORAGE_URI=(
             settings.redis_url if settings.session_backend == "redis" else "memory://"
         ),
-        MAX_CONTENT_LENGTH=16 * 1024 * 1024,
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,  # files + form fields
     )
 
 
@@ -105,12 +105,13 @@ def register_extensions(app: Flask, settings: Settings, clock: Callable[[], floa
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import auth, browse, health, home
+    from app.web import artifacts, auth, browse, health, home
     from app.web.filters import register_filters
 
     app.register_blueprint(health.bp)
     app.register_blueprint(auth.bp)
     app.register_blueprint(home.bp)
     app.register_blueprint(browse.bp)
+    app.register_blueprint(artifacts.bp)
     auth.protect(app)
     register_filters(app)

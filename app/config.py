@@ -105,6 +105,12 @@ SETTINGS: tuple[SettingSpec, ...] = (
     ),
     SettingSpec("PROPDESK_PAGE_SIZE", "100", "Rows per page of a property sheet"),
     SettingSpec(
+        "PROPDESK_MAX_UPLOAD_BYTES",
+        "536870912",
+        "Largest publish upload (all files together), in bytes; larger ones are refused "
+        "before any upstream call",
+    ),
+    SettingSpec(
         "PROPDESK_MAX_RESPONSE_BYTES",
         "67108864",
         "Largest upstream answer read into memory, in bytes",
@@ -153,6 +159,7 @@ class Settings:
     cookie_secure: bool
     login_rate_limit: str
     page_size: int
+    max_upload_bytes: int
 
     @property
     def api_base(self) -> str:
@@ -236,6 +243,13 @@ class Settings:
             login_rate_limit=raw["PROPDESK_LOGIN_RATE_LIMIT"] or "10 per minute",
             page_size=max(
                 1, int(_number("PROPDESK_PAGE_SIZE", raw["PROPDESK_PAGE_SIZE"] or "100", int))
+            ),
+            max_upload_bytes=int(
+                _number(
+                    "PROPDESK_MAX_UPLOAD_BYTES",
+                    raw["PROPDESK_MAX_UPLOAD_BYTES"] or "536870912",
+                    int,
+                )
             ),
             max_response_bytes=int(
                 _number(

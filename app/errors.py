@@ -47,7 +47,11 @@ def login_again() -> Response:
     user = session.get(USER)
     if key and user:
         drafts = dict(session.get(DRAFTS) or {})
-        drafts[key] = {k: v for k, v in request.form.items() if k not in NOT_SAVED}
+        drafts[key] = {
+            k: (values if len(values) > 1 else values[0])
+            for k in request.form
+            if k not in NOT_SAVED and (values := request.form.getlist(k))
+        }
         keep = {DRAFTS: drafts, "draft_user": user}
     state.end(keep=keep)
     session.modified = True

@@ -126,6 +126,7 @@ class ArtifactService:
         *,
         repository: str = "default",
         description: str = "",
+        dependents: Sequence[str] = (),
     ) -> ArtifactVersion:
         """Publish a version with files to the publish endpoint. The multipart body is
         streamed from the file objects (never read whole into memory)."""
@@ -139,6 +140,7 @@ class ArtifactService:
             ("description", description),
             ("compress", "1"),
         ]
+        fields += [("dependentArtifactVersions", d) for d in dependents]
         auth: Auth | None = self.auth
         if isinstance(self.auth, SessionAuth):
             fields.append(("commanderSessionId", self.auth.session_id))

@@ -52,6 +52,23 @@ def store_file(files_dir: Path, upload: FileStorage) -> tuple[str, int]:
     return sha, size
 
 
+def _dependents(raw: list[str]) -> list[str]:
+    """Dependent versions as repeated fields or one comma-separated field [ours]."""
+    out = []
+    for item in ",".join(raw).split(","):
+        text = item.strip()
+        if not text:
+            continue
+        parts = text.split(":")
+        if len(parts) != 3:
+            raise ApiError(400, "InvalidArtifactName", f"Invalid dependent version '{text}'")
+        check_artifact_part("groupId", parts[0])
+        check_artifact_part("artifactKey", parts[1])
+        check_version(parts[2])
+        out.append(text)
+    return out
+
+
 def _text(body: str, status: int) -> Response:
     return Response(body, status=status, content_type="text/plain; charset=utf-8")
 

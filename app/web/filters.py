@@ -40,7 +40,20 @@ def dom_id(text: str) -> str:
     return "n-" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]
 
 
+def filesize(size: int | None) -> str:
+    """Bytes in human units (1024-based)."""
+    if size is None:
+        return ""
+    value = float(size)
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if value < 1024 or unit == "GiB":
+            return f"{int(value)} bytes" if unit == "bytes" else f"{value:.1f} {unit}"
+        value /= 1024
+    return f"{size} bytes"
+
+
 def register_filters(app: Flask) -> None:
+    app.add_template_filter(filesize)
     app.add_template_filter(preview)
     app.add_template_filter(ago)
     app.add_template_filter(exact)
