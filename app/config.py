@@ -259,3 +259,16 @@ class Settings:
                 )
             ),
         )
+
+
+def settings_table() -> str:
+    """The README's settings table, generated from ``SETTINGS`` (``python -m app.config``)."""
+    rows = ["| setting | default | meaning |", "| --- | --- | --- |"]
+    for spec in SETTINGS:
+        default = spec.default if spec.default is not None else "(required)"
+        rows.append(f"| `{spec.name}` | {default} | {spec.help} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":
+    print(settings_table())

@@ -6,7 +6,7 @@ from typing import Any, cast
 
 from flask import Flask, Response, current_app, request, session, url_for
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, TooManyRequests
+from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
 
 from app.cloudbees import (
     AuthenticationError,
@@ -19,6 +19,7 @@ from app.cloudbees import (
 )
 from app.htmx import current_page, is_htmx, notice, redirect_to, render
 from app.login_state import DRAFTS, USER, LoginState
+from app.web.filters import filesize
 
 DRAFT_FIELD = "draft_key"
 NOT_SAVED = {"csrf_token"}
@@ -93,6 +94,16 @@ def handle_rate_limit(err: TooManyRequests) -> Response:
     )
 
 
+def handle_too_large(err: RequestEntityTooLarge) -> Response:
+    limit = current_app.config["PROPDESK"].max_upload_bytes
+    return _error(
+        413,
+        "Upload too large",
+        f"The upload is larger than the limit of {filesize(limit)}; nothing was "
+        "sent to CloudBees CD. Your form is unchanged.",
+    )
+
+
 def handle_http(err: HTTPException) -> Response:
     return _error(err.code or 500, err.name, err.description or err.name)
 
@@ -110,5 +121,6 @@ def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(CloudBeesError, handle_cloudbees)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(TooManyRequests, handle_rate_limit)
+    app.register_error_handler(RequestEntityTooLarge, handle_too_large)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)

@@ -101,7 +101,7 @@ def handle(emulator: EmulatorApp, request: Request) -> Response:
                 version,
                 repository,
                 form.get("description", ""),
-                [],
+                _dependents(form.getlist("dependentArtifactVersions")),
                 "publishing",
                 user,
             )

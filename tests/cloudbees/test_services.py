@@ -401,3 +401,14 @@ def test_readme_example_runs(emulator: EmulatorProcess, capsys: pytest.CaptureFi
     exec(compile(code.replace("http://127.0.0.1:8900", emulator.base_url), "README", "exec"), {})  # noqa: S102
     out = capsys.readouterr().out
     assert "PythonRestApi" in out or "UpdatedPython" in out
+
+
+def test_publish_carries_dependents(cd: CloudBeesClient) -> None:
+    v = cd.artifacts.publish(
+        "com.test",
+        unique(),
+        "1.0",
+        [("a", io.BytesIO(b"1"))],
+        dependents=["com.example:payments-api:0.9"],
+    )
+    assert v.dependent_versions == ("com.example:payments-api:0.9",)

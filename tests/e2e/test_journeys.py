@@ -239,3 +239,43 @@ def test_10_read_only_user_is_refused_plainly(
     ).to_be_visible()
     expect(page.get_by_label("Value of locked")).to_have_value("viewer change")
     assert upstream(e2e_emulator, f"/projects/{project}/locked") == "as is"
+
+
+def test_8_publish_with_two_files(
+    watched: Watched, e2e_emulator: EmulatorProcess, tmp_path: Any
+) -> None:
+    key = f"e2e-{uuid.uuid4().hex[:8]}"
+    big = tmp_path / "app.bin"
+    big.write_bytes(b"\x00\x01propdesk" * 600_000)  # about 6 MB: the upload takes a while
+    notes = tmp_path / "notes.txt"
+    notes.write_text("release notes\n")
+    page = watched.page
+    log_in(page, path="/login?next=/artifacts/publish")
+    page.get_by_label("Group id").fill("com.e2e")
+    page.get_by_label("Artifact key").fill(key)
+    page.get_by_label("Version", exact=True).fill("1.0.0")
+    page.get_by_role("button", name="Add dependency").click()
+    page.get_by_label("Dependent version").fill("com.example:payments-api:0.9")
+    page.get_by_label("Files (optional; drop them here or choose)").set_input_files(
+        [str(big), str(notes)]
+    )
+    expect(page.locator("[data-chosen] li")).to_have_count(2)
+    page.evaluate(
+        "window.__progress = []; document.addEventListener('htmx:xhr:progress', "
+        "e => window.__progress.push(e.detail.loaded))"
+    )
+    e2e_emulator.set_latency(400)  # a slower server keeps the bar on screen long enough
+    try:
+        page.get_by_role("button", name="Publish").click()
+        expect(page.locator("progress[data-progress]")).to_be_visible()
+        expect(page).to_have_url(
+            re.compile(re.escape(f"/artifacts/com.e2e:{key}?published=1.0.0")), timeout=30_000
+        )
+    finally:
+        e2e_emulator.set_latency(0)
+    expect(page.get_by_role("status").filter(has_text="Published version 1.0.0")).to_be_visible()
+    expect(page.get_by_role("link", name="1.0.0", exact=True)).to_be_visible()
+    page.get_by_role("link", name="1.0.0", exact=True).click()
+    expect(page.get_by_role("cell", name="app.bin")).to_be_visible()
+    expect(page.get_by_role("cell", name="notes.txt")).to_be_visible()
+    expect(page.get_by_text("com.example:payments-api:0.9")).to_be_visible()
