@@ -26,7 +26,14 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
         static_folder=str(ROOT / "static"),
     )
     configure(app, settings)
+    from app.logs import register_logging
+    from app.metrics import register_metrics
+    from app.proxy import register_proxy
+
+    register_logging(app, settings)
+    register_proxy(app, settings)
     register_extensions(app, settings, clock)
+    register_metrics(app, settings)
     register_blueprints(app)
     from app.errors import register_errorhandlers
     from app.security import register_security
@@ -36,54 +43,49 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     return app
 
 
+def cookie_name(settings: Settings) -> str:
+    """``__Host-`` needs ``Path=/``; behind a proxy that may add a path prefix the cookie
+    follows the prefix, so it is ``__Secure-`` there; plain ``propdesk`` over plain http."""
+    if not settings.cookie_secure:
+        return "propdesk"
+    return "__Secure-propdesk" if settings.proxy_count else "__Host-propdesk"
+
+
 def configure(app: Flask, settings: Settings) -> None:
     app.config.update(
         PROPDESK=settings,
         SECRET_KEY=settings.secret_key,
-        SESSION_COOKIE_NAME="__Host-propdesk" if settings.cookie_secure else "propdesk",
+        SESSION_COOKIE_NAME=cookie_name(settings),
         SESSION_COOKIE_SECURE=settings.cookie_secure,
         SESSION_COOKIE_HTTPONLY=True,
         SESSION_COOKIE_SAMESITE="Lax",
         SESSION_PERMANENT=True,
         SESSION_REFRESH_EACH_REQUEST=False,  # written at login and logout only
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.session_lifetime),
-        SESSION_KEY_PREFIX="propdesk:session:",
         WTF_CSRF_TIME_LIMIT=None,  # an open page keeps working for hours
         WTF_CSRF_HEADERS=["X-CSRFToken"],
         RATELIMIT_STORAGE_URI=(
             settings.redis_url if settings.session_backend == "redis" else "memory://"
         ),
+        TRUSTED_HOSTS=list(settings.trusted_hosts) or None,
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,  # files + form fields
     )
 
 
 def register_extensions(app: Flask, settings: Settings, clock: Callable[[], float]) -> None:
-    from cachelib import FileSystemCache, RedisCache
+    from cachelib import FileSystemCache
 
     from app.cloudbees import Transport, TransportSettings
-    from app.extensions import csrf, htmx, limiter, server_sessions
-    from app.login_state import FileStoreSweeper, LoginState, private_folder
+    from app.extensions import csrf, htmx, limiter
+    from app.login_state import FileStoreSweeper, LoginState
+    from app.session_store import install, make_stores
 
-    cache: FileSystemCache | RedisCache
-    if settings.session_backend == "redis":
-        import redis
-
-        client = redis.Redis.from_url(
-            settings.redis_url, socket_timeout=2, socket_connect_timeout=2
-        )
-        cache = RedisCache(host=client, key_prefix="propdesk:")
-        app.extensions["propdesk.sweeper"] = None
-    else:
-        private_folder(settings.session_dir)
-        cache = FileSystemCache(
-            str(settings.session_dir),
-            threshold=0,
-            mode=0o600,
-            default_timeout=int(settings.session_lifetime),
-        )
-        app.extensions["propdesk.sweeper"] = FileStoreSweeper(cache)
-    app.config.update(SESSION_TYPE="cachelib", SESSION_CACHELIB=cache)
-    server_sessions.init_app(app)
+    cache, activity = make_stores(settings)
+    install(app, cache)
+    app.extensions["propdesk.sweeper"] = (
+        FileStoreSweeper([cache, activity]) if isinstance(cache, FileSystemCache) else None
+    )
+    app.extensions["propdesk.activity"] = activity
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)

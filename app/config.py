@@ -7,6 +7,7 @@ setting stops the app with a message that names it.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import secrets
 import tempfile
@@ -103,6 +104,33 @@ SETTINGS: tuple[SettingSpec, ...] = (
         "10 per minute",
         "Login attempts allowed per client address and, separately, per user name",
     ),
+    SettingSpec(
+        "PROPDESK_PROXY_COUNT",
+        "0",
+        "Reverse proxies in front that set X-Forwarded-For/-Proto/-Host/-Port/-Prefix "
+        "(werkzeug ProxyFix); 0 = none trusted",
+    ),
+    SettingSpec(
+        "PROPDESK_TRUSTED_PROXIES",
+        "",
+        "Addresses or CIDRs (comma-separated) whose identity header is believed",
+    ),
+    SettingSpec(
+        "PROPDESK_TRUSTED_USER_HEADER",
+        "",
+        "Header with the SSO user set by a trusted proxy (e.g. `X-Auth-Request-User`); empty = off",
+    ),
+    SettingSpec(
+        "PROPDESK_TRUSTED_HOSTS",
+        "",
+        "Host names (comma-separated) the app answers for; empty = any",
+    ),
+    SettingSpec(
+        "PROPDESK_METRICS_TOKEN",
+        "",
+        "Bearer token that unlocks `/metrics`; empty = `/metrics` answers 404",
+    ),
+    SettingSpec("PROPDESK_LOG_LEVEL", "INFO", "Log level of the JSON logs on stdout"),
     SettingSpec("PROPDESK_PAGE_SIZE", "100", "Rows per page of a property sheet"),
     SettingSpec(
         "PROPDESK_MAX_UPLOAD_BYTES",
@@ -137,6 +165,27 @@ def _number(name: str, raw: str, kind: type[int] | type[float]) -> float:
     return value
 
 
+def _networks(raw: str) -> tuple[str, ...]:
+    out = []
+    for item in (part.strip() for part in raw.split(",")):
+        if not item:
+            continue
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigError(
+                f"PROPDESK_TRUSTED_PROXIES: {item!r} is not an address or CIDR"
+            ) from None
+    return tuple(out)
+
+
+def _level(raw: str) -> str:
+    level = raw.strip().upper()
+    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+        raise ConfigError("PROPDESK_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+    return level
+
+
 @dataclass(frozen=True)
 class Settings:
     """The dashboard's validated settings."""
@@ -159,6 +208,12 @@ class Settings:
     cookie_secure: bool
     login_rate_limit: str
     page_size: int
+    proxy_count: int
+    trusted_proxies: tuple[str, ...]
+    trusted_user_header: str
+    trusted_hosts: tuple[str, ...]
+    metrics_token: str = field(repr=False)
+    log_level: str
     max_upload_bytes: int
 
     @property
@@ -244,6 +299,16 @@ class Settings:
             page_size=max(
                 1, int(_number("PROPDESK_PAGE_SIZE", raw["PROPDESK_PAGE_SIZE"] or "100", int))
             ),
+            proxy_count=int(
+                _number("PROPDESK_PROXY_COUNT", raw["PROPDESK_PROXY_COUNT"] or "0", int)
+            ),
+            trusted_proxies=_networks(raw["PROPDESK_TRUSTED_PROXIES"] or ""),
+            trusted_user_header=(raw["PROPDESK_TRUSTED_USER_HEADER"] or "").strip(),
+            trusted_hosts=tuple(
+                h.strip() for h in (raw["PROPDESK_TRUSTED_HOSTS"] or "").split(",") if h.strip()
+            ),
+            metrics_token=(raw["PROPDESK_METRICS_TOKEN"] or "").strip(),
+            log_level=_level(raw["PROPDESK_LOG_LEVEL"] or "INFO"),
             max_upload_bytes=int(
                 _number(
                     "PROPDESK_MAX_UPLOAD_BYTES",

@@ -6,7 +6,12 @@ from typing import Any, cast
 
 from flask import Flask, Response, current_app, request, session, url_for
 from flask_wtf.csrf import CSRFError
-from werkzeug.exceptions import HTTPException, RequestEntityTooLarge, TooManyRequests
+from werkzeug.exceptions import (
+    HTTPException,
+    RequestEntityTooLarge,
+    SecurityError,
+    TooManyRequests,
+)
 
 from app.cloudbees import (
     AuthenticationError,
@@ -19,6 +24,7 @@ from app.cloudbees import (
 )
 from app.htmx import current_page, is_htmx, notice, redirect_to, render
 from app.login_state import DRAFTS, USER, LoginState
+from app.session_store import SessionStoreUnavailable
 from app.web.filters import filesize
 
 DRAFT_FIELD = "draft_key"
@@ -104,6 +110,30 @@ def handle_too_large(err: RequestEntityTooLarge) -> Response:
     )
 
 
+def handle_store_down(err: Exception) -> Response:
+    """No session store: a plain page that needs no session (nor CSRF token) to render."""
+    current_app.logger.error("session store unavailable: %s", err)
+    text = (
+        "propdesk's session store is unavailable, so nobody can be logged in right now. "
+        "Nothing was changed. Try again in a moment."
+    )
+    if is_htmx():
+        response = Response(text, 503, mimetype="text/plain")
+        response.headers["HX-Reswap"] = "none"
+        return notice(response, text, "error")
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        "<title>Session store unavailable · propdesk</title></head><body><main>"
+        f"<h1>Session store unavailable</h1><p>{text}</p></main></body></html>"
+    )
+    return Response(page, 503, mimetype="text/html")
+
+
+def handle_bad_host(err: SecurityError) -> Response:
+    """A Host header outside PROPDESK_TRUSTED_HOSTS: no URL can be built, so plain text."""
+    return Response("Bad Request: this host name is not served here.\n", 400, mimetype="text/plain")
+
+
 def handle_http(err: HTTPException) -> Response:
     return _error(err.code or 500, err.name, err.description or err.name)
 
@@ -119,8 +149,10 @@ def handle_unexpected(err: Exception) -> Response:
 
 def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(CloudBeesError, handle_cloudbees)
+    app.register_error_handler(SessionStoreUnavailable, handle_store_down)
     app.register_error_handler(CSRFError, handle_csrf)
     app.register_error_handler(TooManyRequests, handle_rate_limit)
     app.register_error_handler(RequestEntityTooLarge, handle_too_large)
+    app.register_error_handler(SecurityError, handle_bad_host)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)

@@ -5,10 +5,8 @@ from __future__ import annotations
 from flask_htmx import HTMX
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
-from flask_session import Session
 from flask_wtf.csrf import CSRFProtect
 
 csrf = CSRFProtect()
 htmx = HTMX()
-server_sessions = Session()
 limiter = Limiter(get_remote_address, default_limits=[], headers_enabled=False)

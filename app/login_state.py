@@ -21,8 +21,8 @@ from flask_wtf.csrf import generate_csrf
 USER = "user"
 UPSTREAM = "upstream_session"
 AUTH_TIME = "auth_time"
+SSO_USER = "sso_user"
 DRAFTS = "drafts"
-ACTIVITY_PREFIX = "activity:"
 TOUCH_EVERY = 15.0  # seconds: activity is rewritten at most this often
 
 
@@ -43,6 +43,7 @@ class LoggedIn:
     user: str
     upstream_session: str
     auth_time: float
+    sso_user: str | None = None
 
 
 class LoginState:
@@ -60,7 +61,7 @@ class LoginState:
         self.lifetime = lifetime
         self.clock = clock
 
-    def start(self, user: str, upstream_session: str) -> None:
+    def start(self, user: str, upstream_session: str, sso_user: str | None = None) -> None:
         """Log in: clear the session, write the login, then give it a new id."""
         drafts = session.get(DRAFTS)
         previous_user = session.get("draft_user")
@@ -68,6 +69,8 @@ class LoginState:
         session[USER] = user
         session[UPSTREAM] = upstream_session
         session[AUTH_TIME] = self.clock()
+        if sso_user:
+            session[SSO_USER] = sso_user
         if drafts and previous_user == user:
             session[DRAFTS] = drafts  # typed text kept across an expired login
         session.pop("csrf_token", None)
@@ -86,34 +89,33 @@ class LoginState:
         now = self.clock()
         if now - auth_time > self.lifetime:
             return None
-        key = ACTIVITY_PREFIX + session.sid  # type: ignore[attr-defined]
-        last = self.store.get(key)
+        last = self.store.get(session.sid)  # type: ignore[attr-defined]
         if not isinstance(last, (int, float)) or now - last > self.idle_timeout:
             return None
         if now - last > TOUCH_EVERY:
             self._touch(session.sid, now)  # type: ignore[attr-defined]
-        return LoggedIn(user, upstream, auth_time)
+        return LoggedIn(user, upstream, auth_time, session.get(SSO_USER))
 
     def end(self, *, keep: dict[str, Any] | None = None) -> None:
         """Log out of our side: forget everything but ``keep`` (a draft, for instance)."""
         sid = getattr(session, "sid", None)
         if sid:
-            self.store.delete(ACTIVITY_PREFIX + sid)
+            self.store.delete(sid)
         session.clear()
         if keep:
             session.update(keep)
 
     def _touch(self, sid: str, now: float | None = None) -> None:
         stamp = self.clock() if now is None else now
-        self.store.set(ACTIVITY_PREFIX + sid, stamp, timeout=int(self.idle_timeout) + 60)
+        self.store.set(sid, stamp, timeout=int(self.idle_timeout) + 60)
 
 
 class FileStoreSweeper:
     """Deletes expired session files now and then (the store never prunes with
     ``threshold=0``). Runs inside a request at most once per ``interval`` seconds."""
 
-    def __init__(self, cache: Any, interval: float = 300.0) -> None:
-        self.cache = cache
+    def __init__(self, caches: list[Any], interval: float = 300.0) -> None:
+        self.caches = caches
         self.interval = interval
         self._last = time.monotonic()
         self._lock = threading.Lock()
@@ -130,8 +132,9 @@ class FileStoreSweeper:
 
     def sweep(self) -> int:
         """Remove expired files; returns how many remain."""
-        self.cache._remove_expired(time.time())  # cachelib's own expiry check
-        return sum(1 for _ in self.cache._list_dir())
+        for cache in self.caches:
+            cache._remove_expired(time.time())  # cachelib's own expiry check
+        return sum(1 for cache in self.caches for _ in cache._list_dir())
 
 
 def private_folder(path: os.PathLike[str] | str) -> None:

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.support.servers import EmulatorProcess
+from tests.support.servers import Clock, DashboardThread, EmulatorProcess, login
+
+DashboardFactory = Callable[..., DashboardThread]
 
 
 @pytest.fixture(scope="session")
@@ -38,3 +40,51 @@ def admin(emulator: EmulatorProcess) -> requests.Session:
     s.cookies.clear()
     s.headers.update({"sessionId": r.json()["sessionId"], "Accept": "application/json"})
     return s
+
+
+@pytest.fixture
+def clock() -> Clock:
+    return Clock()
+
+
+@pytest.fixture
+def make_dashboard(
+    emulator: EmulatorProcess, tmp_path: Path, clock: Clock
+) -> Iterator[DashboardFactory]:
+    started: list[DashboardThread] = []
+
+    def make(upstream: EmulatorProcess | None = None, **overrides: str) -> DashboardThread:
+        env = {
+            "PROPDESK_CD_URL": (upstream or emulator).base_url,
+            "PROPDESK_SECRET_KEY": "test-secret-key-0123456789abcdef",
+            "PROPDESK_SESSION_DIR": str(tmp_path / f"sessions{len(started)}"),
+            "PROPDESK_COOKIE_SECURE": "0",
+            "PROPDESK_LOGIN_RATE_LIMIT": "1000 per minute",
+            "PROPDESK_READ_TIMEOUT": "5",
+            **overrides,
+        }
+        dash = DashboardThread(env, clock)
+        started.append(dash)
+        return dash
+
+    yield make
+    for dash in started:
+        dash.stop()
+
+
+@pytest.fixture
+def dashboard(make_dashboard: DashboardFactory) -> DashboardThread:
+    return make_dashboard()
+
+
+@pytest.fixture
+def browser() -> requests.Session:
+    """A cookie-keeping HTTP client, like a browser."""
+    return requests.Session()
+
+
+@pytest.fixture
+def logged_in(dashboard: DashboardThread, browser: requests.Session) -> requests.Session:
+    r = login(browser, dashboard.url)
+    assert r.status_code == 303, r.text
+    return browser

@@ -16,7 +16,8 @@ import os
 import re
 import ssl
 import threading
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
@@ -37,6 +38,23 @@ from app.cloudbees.errors import (
 )
 
 log = logging.getLogger(__name__)
+
+# Called after every upstream call with (operation, seconds, error kind or None); the
+# dashboard registers its metrics here (this package stays free of Flask and Prometheus).
+OBSERVERS: list[Callable[[str, float, str | None], None]] = []
+
+
+def operation_of(method: str, segments: Sequence[str]) -> str:
+    """A bounded label for a call: ``GET /properties//{path}``, ``PUT /properties/{name}``."""
+    if not segments:
+        return f"{method} /"
+    head = segments[0]
+    if len(segments) == 1:
+        return f"{method} /{head}"
+    if segments[1] == "":
+        return f"{method} /{head}//{{path}}"
+    return f"{method} /{head}/{{name}}"
+
 
 Json = dict[str, Any]
 
@@ -190,8 +208,20 @@ class Transport:
         route = "/" + "/".join(encode_segment(s) for s in segments)
         headers = {"Content-Type": "application/json"} if body is not None else {}
         data = json.dumps(body).encode() if body is not None else None
-        response = self._send(method, url, route, auth, params=params, data=data, headers=headers)
-        return self._json(response, method, route)
+        started = time.perf_counter()
+        error: str | None = None
+        try:
+            response = self._send(
+                method, url, route, auth, params=params, data=data, headers=headers
+            )
+            return self._json(response, method, route)
+        except CloudBeesError as err:
+            error = type(err).__name__
+            raise
+        finally:
+            operation = operation_of(method, segments)
+            for observe in OBSERVERS:
+                observe(operation, time.perf_counter() - started, error)
 
     def post_form(
         self,

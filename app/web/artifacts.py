@@ -18,6 +18,7 @@ from app.cloudbees import (
 from app.cloudbees.artifacts import version_key
 from app.htmx import is_htmx, redirect_to, render
 from app.login_state import DRAFTS
+from app.logs import change
 from app.web.nodes import node_url
 from app.web.publish_form import FIELDS, PublishForm
 
@@ -95,6 +96,12 @@ def publish() -> ResponseReturnValue:
             message = f"{form.version_name} already exists."
         form.errors[PublishForm.field_for(err.code)] = message
         return _refused(form)
+    change(
+        current_app.logger,
+        "artifact_version.published",
+        version=version.name,
+        files=len(form.files),
+    )
     return redirect_to(
         url_for("artifacts.artifact", name=version.artifact_name, published=version.version)
     )

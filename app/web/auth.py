@@ -27,11 +27,19 @@ from app.cloudbees.sessions import SessionService
 from app.extensions import limiter
 from app.htmx import current_page, redirect_to, render
 from app.login_state import LoginState
+from app.proxy import sso_user
 from app.redirects import safe_next
 from app.web.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
-PUBLIC_ENDPOINTS = {"auth.login", "auth.logout", "health.healthz", "health.readyz", "static"}
+PUBLIC_ENDPOINTS = {
+    "auth.login",
+    "auth.logout",
+    "health.healthz",
+    "health.readyz",
+    "static",
+    "metrics",
+}
 
 
 def _state() -> LoginState:
@@ -55,6 +63,8 @@ def login() -> ResponseReturnValue:
     form = LoginForm()
     if request.method == "GET":
         form.next.data = safe_next(request.args.get("next")) or ""
+        if g.get("sso_user") and not form.username.data:
+            form.username.data = g.sso_user
         return render(
             "auth/login.html",
             form=form,
@@ -86,7 +96,12 @@ def login() -> ResponseReturnValue:
             status=502,
             error=f"CloudBees CD at {settings.cd_host} refused the login: {err.message}",
         )
-    _state().start(cd_session.user_name or form.username.data or "", cd_session.session_id)
+    _state().start(
+        cd_session.user_name or form.username.data or "",
+        cd_session.session_id,
+        sso_user=g.get("sso_user"),
+    )
+    current_app.logger.info("login", extra={"event": "login", "cd_user": cd_session.user_name})
     target = safe_next(form.next.data) or "/"
     return redirect_to(request.script_root + target)
 
@@ -109,9 +124,17 @@ def require_login() -> ResponseReturnValue | None:
     sweeper = current_app.extensions.get("propdesk.sweeper")
     if sweeper is not None:
         sweeper.maybe_sweep()
+    g.sso_user = sso_user()
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
     logged_in = _state().current()
+    if logged_in is not None and g.sso_user and logged_in.sso_user != g.sso_user:
+        # A different person is at the keyboard (the SSO user changed): end this login.
+        current_app.logger.warning(
+            "sso user changed; login ended", extra={"event": "sso_user_changed"}
+        )
+        _state().end()
+        logged_in = None
     if logged_in is None:
         if session.get("user"):
             _state().end()  # idle or too old: the login is over
@@ -129,7 +152,11 @@ def protect(app: Flask) -> None:
     @app.context_processor
     def identity() -> dict[str, object]:
         settings = app.config["PROPDESK"]
-        return {"current_user": g.get("user"), "cd_host": settings.cd_host}
+        return {
+            "current_user": g.get("user"),
+            "cd_host": settings.cd_host,
+            "sso_user": g.get("sso_user"),
+        }
 
 
 __all__ = ["Response", "bp", "protect"]

@@ -25,6 +25,7 @@ from app.cloudbees import (
 from app.cloudbees.paths import check_property_name
 from app.htmx import is_htmx, notice, redirect_to, render
 from app.login_state import DRAFTS
+from app.logs import change
 from app.web.nodes import Node, breadcrumbs, current_node, node_url
 from app.web.sheet_view import SheetQuery, view_sheet
 
@@ -339,6 +340,9 @@ def save(node: Node) -> ResponseReturnValue:
         )
     except (PermissionDenied, ValidationError, Conflict) as err:
         return _editor(path, current, form, ctx, status=422, error=_refusal(err))
+    change(
+        current_app.logger, "property.saved", path=str(path), forced=bool(request.form.get("force"))
+    )
     if saved.modify_time is None or saved.value is None:  # a PUT answer with only some fields
         saved = g.cd.properties.get(path)
     return _after_write(path, saved, ctx, f"Saved {path.name}.")
@@ -396,6 +400,7 @@ def create(node: Node) -> ResponseReturnValue:
         response.headers["HX-Retarget"] = "#new-form"
         response.headers["HX-Reswap"] = "innerHTML"
         return response
+    change(current_app.logger, "property.created", path=str(target), kind=kind)
     if not is_htmx():
         return redirect_to(node_url(path, True))
     query = SheetQuery.from_args({**request.args.to_dict(), **request.form.to_dict()})
@@ -427,6 +432,8 @@ def delete(node: Node) -> ResponseReturnValue:
         return notice(response, _refusal(err).replace("Not saved", "Not deleted"), "error")
     except NotFound:
         pass  # already gone: the row goes away all the same
+    else:
+        change(current_app.logger, "property.deleted", path=str(path))
     if request.args.get("ctx") == DETAIL or not is_htmx():
         response = redirect_to(node_url(path.parent, True))
     else:

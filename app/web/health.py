@@ -23,7 +23,7 @@ def healthz() -> ResponseReturnValue:
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
     """The session store answers a write and a read."""
-    store = current_app.extensions["propdesk.store"]
+    store = current_app.extensions["propdesk.activity"]
     key = f"readyz:{uuid.uuid4().hex}"
     try:
         ok = bool(store.set(key, 1, timeout=10)) and store.get(key) == 1

@@ -181,7 +181,8 @@ def test_6_conflict_keep_mine(
         second.screenshot(path=str(SHOTS / "test_6_conflict_view.png"), full_page=True)
         assert upstream(e2e_emulator, f"/projects/{project}/shared") == "first wins"
         second.get_by_role("button", name="Keep mine").click()
-        expect(second.locator("pre.value").first).to_have_text("second text")
+        expect(second.get_by_text("changed while you were editing")).to_have_count(0)
+        expect(second.locator("#detail pre.value").first).to_have_text("second text")
         assert upstream(e2e_emulator, f"/projects/{project}/shared") == "second text"
     finally:
         other_context.close()

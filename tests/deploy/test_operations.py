@@ -1,0 +1,103 @@
+"""Operations under gunicorn as shipped: metrics, JSON logs with request ids, no secrets."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+import requests
+
+from tests.support.servers import DashboardProcess, EmulatorProcess, csrf_from, login
+
+TOKEN = "metrics-token-for-tests"
+
+
+@pytest.fixture
+def site(emulator: EmulatorProcess, tmp_path: Path) -> Iterator[DashboardProcess]:
+    dash = DashboardProcess(
+        {
+            "PROPDESK_CD_URL": emulator.base_url,
+            "PROPDESK_SECRET_KEY": "ops-secret-key-0123456789abcdef",
+            "PROPDESK_SESSION_DIR": str(tmp_path / "sessions"),
+            "PROPDESK_COOKIE_SECURE": "0",
+            "PROPDESK_METRICS_TOKEN": TOKEN,
+            "WEB_CONCURRENCY": "2",
+        },
+        tmp_path / "gunicorn.log",
+    )
+    dash.log_path = tmp_path / "gunicorn.log"  # type: ignore[attr-defined]
+    yield dash
+    dash.stop()
+
+
+def test_metrics_need_the_token_and_count_by_route(site: DashboardProcess) -> None:
+    assert requests.get(site.url + "/metrics", timeout=10).status_code == 404
+    wrong = requests.get(
+        site.url + "/metrics", headers={"Authorization": "Bearer nope"}, timeout=10
+    )
+    assert wrong.status_code == 404
+    browser = requests.Session()
+    login(browser, site.url)
+    for _ in range(6):  # spread over both workers
+        browser.get(site.url + "/browse/projects/checkout-service/ci/version", timeout=10)
+    r = requests.get(
+        site.url + "/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
+    )
+    assert r.status_code == 200
+    text = r.text
+    line = next(
+        ln
+        for ln in text.splitlines()
+        if ln.startswith("propdesk_requests_total{")
+        and 'route="/browse/<path:rest>"' in ln
+        and 'status="200"' in ln
+    )
+    assert float(line.rsplit(" ", 1)[1]) == 6.0  # summed across worker processes
+    assert 'propdesk_upstream_seconds_count{operation="GET /properties//{path}"}' in text
+    assert "checkout-service" not in text  # labels are route templates, never raw paths
+    assert "propdesk_active_sessions" in text
+
+
+def test_json_logs_with_request_id_and_no_secrets(
+    site: DashboardProcess, emulator: EmulatorProcess
+) -> None:
+    browser = requests.Session()
+    r = login(browser, site.url, "admin", "changeme")
+    cookie = next(iter(browser.cookies)).value or ""
+    page = browser.get(
+        site.url + "/browse/projects/Default/", headers={"X-Request-ID": "req-42"}, timeout=10
+    )
+    assert page.headers["X-Request-ID"] == "req-42"
+    bad_id = browser.get(site.url + "/browse/", headers={"X-Request-ID": 'x" y'}, timeout=10)
+    assert bad_id.headers["X-Request-ID"] != 'x" y'
+    token = csrf_from(page.text)
+    browser.post(
+        site.url + "/browse/projects/Default/",
+        data={"kind": "value", "name": "logged-change", "value": "v"},
+        headers={"HX-Request": "true", "X-CSRFToken": token, "X-Request-ID": "req-43"},
+        timeout=10,
+    )
+    login(requests.Session(), site.url, "admin", "wrong-secret-pw")
+    log = site.log_path.read_text()  # type: ignore[attr-defined]
+    entries = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
+    assert entries, log[-2000:]
+    access = [e for e in entries if e.get("path") == "/browse/projects/Default/"]
+    assert access and access[0]["request_id"] == "req-42"
+    change = [e for e in entries if e.get("event") == "property.created"]
+    assert change and change[0]["request_id"] == "req-43" and change[0]["user"] == "admin"
+    assert change[0]["path"] == "/projects/Default/logged-change"
+    requests.delete(
+        emulator.api + "/properties//projects/Default/logged-change",
+        auth=("admin", "changeme"),
+        timeout=10,
+    )
+    import sqlite3
+
+    with sqlite3.connect(emulator.db) as db:
+        upstream_ids = [row[0] for row in db.execute("SELECT id FROM sessions")]
+    assert upstream_ids
+    for secret in ("changeme", "wrong-secret-pw", cookie, token, *upstream_ids):
+        assert secret and secret not in log
+    assert r.status_code == 303
