@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint clean
+.PHONY: run test lint clean container-check
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "propdesk needs Python 3.11 or newer")'
@@ -31,3 +31,6 @@ test: lint
 
 clean:
 	rm -rf $(VENV) .demo .pytest_cache .mypy_cache .ruff_cache .hypothesis
+
+container-check: $(VENV)/.installed-test
+	PYTHON=$(BIN)/python deploy/container-check.sh

@@ -1,0 +1,111 @@
+#!/usr/bin/env bash
+# Build the image and run it on a machine without a Docker engine: buildah (vfs storage,
+# chroot isolation) on a Debian bookworm + python3 base made with debootstrap (cached),
+# then start it on the host network against a running emulator and check /healthz, the
+# login page, a real login, the non-root user and that the build secret left no trace.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+B=(buildah --storage-driver vfs)
+CACHE="${PROPDESK_CONTAINER_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/propdesk-container}"
+BASE_IMAGE=localhost/propdesk-base:bookworm
+IMAGE=localhost/propdesk:check
+PY="${PYTHON:-.venv/bin/python}"
+WORK="$(mktemp -d)"
+pids=()
+containers=()
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  for c in "${containers[@]}"; do "${B[@]}" rm "$c" >/dev/null 2>&1 || true; done
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+mirror() {  # the Debian mirror this machine's apt uses (never hard-coded here)
+  local uri=""
+  if [ -f /etc/apt/sources.list.d/debian.sources ]; then
+    uri=$(awk '/^URIs:/{print $2; exit}' /etc/apt/sources.list.d/debian.sources)
+  fi
+  if [ -z "$uri" ] && [ -f /etc/apt/sources.list ]; then
+    uri=$(awk '/^deb /{print $2; exit}' /etc/apt/sources.list)
+  fi
+  echo "$uri"
+}
+
+echo "== base image ($BASE_IMAGE)"
+if ! "${B[@]}" inspect --type image "$BASE_IMAGE" >/dev/null 2>&1; then
+  if [ ! -x "$CACHE/rootfs/usr/bin/python3" ]; then
+    mkdir -p "$CACHE"
+    rm -rf "$CACHE/rootfs"
+    debootstrap --variant=minbase --include=python3,python3-venv,ca-certificates \
+      bookworm "$CACHE/rootfs" "$(mirror)" > "$CACHE/debootstrap.log"
+  fi
+  ctr=$("${B[@]}" from scratch)
+  containers+=("$ctr")
+  "${B[@]}" copy "$ctr" "$CACHE/rootfs/" / >/dev/null
+  "${B[@]}" config --env PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
+    --env LANG=C.UTF-8 "$ctr"
+  "${B[@]}" commit --quiet "$ctr" "$BASE_IMAGE" >/dev/null
+fi
+
+echo "== build ($IMAGE)"
+secret=()
+ca="${PIP_CERT:-/etc/ssl/certs/ca-certificates.crt}"
+[ -s "$ca" ] && secret=(--secret "id=pip_ca,src=$ca")
+"${B[@]}" bud --format docker --isolation chroot --build-arg "BASE=$BASE_IMAGE" "${secret[@]}" \
+  --quiet -t "$IMAGE" . >/dev/null
+
+user=$("${B[@]}" inspect --type image --format '{{.OCIv1.Config.User}}' "$IMAGE")
+[ "$user" = "10001:10001" ] || { echo "image user is '$user', not 10001:10001"; exit 1; }
+cmd=$("${B[@]}" inspect --type image --format '{{.OCIv1.Config.Cmd}}' "$IMAGE")
+echo "   user $user, CMD $cmd"
+
+echo "== run against the emulator"
+free_port() { "$PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+EPORT=$(free_port)
+DPORT=$(free_port)
+"$PY" -m app.cli emulator --port "$EPORT" --db "$WORK/emulator.sqlite3" --seed demo \
+  > "$WORK/emulator.log" 2>&1 &
+pids+=($!)
+ctr=$("${B[@]}" from --quiet "$IMAGE")
+containers+=("$ctr")
+secret_state=$("${B[@]}" run --isolation chroot "$ctr" -- \
+  sh -c 'if test -e /run/secrets/pip_ca; then echo PRESENT; else echo ABSENT; fi')
+[ "$secret_state" = "ABSENT" ] || { echo "the pip CA secret is in the image"; exit 1; }
+health=$("${B[@]}" inspect --type image --format '{{.Docker.Config.Healthcheck}}' "$IMAGE")
+case "$health" in *healthz*) ;; *) echo "no HEALTHCHECK in the image: $health"; exit 1;; esac
+echo "   no build secret left in the image; HEALTHCHECK kept"
+"${B[@]}" run --isolation chroot --network host \
+  -e PROPDESK_CD_URL="http://127.0.0.1:$EPORT" \
+  -e PROPDESK_SECRET_KEY="container-check-secret-key-0123456789" \
+  -e PROPDESK_BIND="127.0.0.1:$DPORT" \
+  -e PROPDESK_COOKIE_SECURE=0 \
+  "$ctr" -- python3 -m gunicorn -c deploy/gunicorn.conf.py 'app:create_app()' \
+  > "$WORK/container.log" 2>&1 &
+pids+=($!)
+
+"$PY" - "$DPORT" <<'PYCHECK'
+import re, sys, time
+import requests
+base = f"http://127.0.0.1:{sys.argv[1]}"
+deadline = time.time() + 60
+while True:
+    try:
+        if requests.get(base + "/healthz", timeout=2).json() == {"status": "ok"}:
+            break
+    except requests.RequestException:
+        pass
+    if time.time() > deadline:
+        sys.exit("container: /healthz never answered")
+    time.sleep(0.5)
+s = requests.Session()
+page = s.get(base + "/login", timeout=10)
+assert page.status_code == 200 and "Log in" in page.text, page.status_code
+token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+r = s.post(base + "/login", data={"username": "admin", "password": "changeme",
+           "csrf_token": token}, timeout=10)
+assert r.status_code == 200 and "checkout-service" in r.text, r.status_code
+assert s.get(base + "/readyz", timeout=10).json()["status"] == "ok"
+print("   /healthz ok, login page ok, logged in as admin and saw the projects")
+PYCHECK
+echo "== container check passed"
