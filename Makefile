@@ -3,7 +3,7 @@ PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 
-.PHONY: run test lint clean container-check
+.PHONY: run test lint clean container-check bench
 
 $(VENV)/.python-ok:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "propdesk needs Python 3.11 or newer")'
@@ -34,3 +34,6 @@ clean:
 
 container-check: $(VENV)/.installed-test
 	PYTHON=$(BIN)/python deploy/container-check.sh
+
+bench: $(VENV)/.installed-test
+	$(BIN)/python -m bench

@@ -24,6 +24,10 @@ def as_list(value: Any) -> list[Any]:
 
 
 def as_bool(value: Any, default: bool = False) -> bool:
+    if value == "1":  # the common case first: these run for every row of a sheet
+        return True
+    if value == "0":
+        return False
     if value is None or value == "":
         return default
     if isinstance(value, bool):
@@ -45,7 +49,7 @@ def as_time(value: Any) -> datetime | None:
     if not value:
         return None
     try:
-        return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return datetime.fromisoformat(value if isinstance(value, str) else str(value))
     except ValueError:
         return None
 

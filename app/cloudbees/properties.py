@@ -4,8 +4,9 @@ delete. Every property is addressed by a ``PropertyPath``."""
 from __future__ import annotations
 
 from app.cloudbees.errors import ServerError
-from app.cloudbees.models import Property, PropertySheet
+from app.cloudbees.models import Property, PropertySheet, as_list
 from app.cloudbees.paths import PropertyPath
+from app.cloudbees.sheets import SheetSlice, slice_entries
 from app.cloudbees.transport import Auth, Json, Transport
 
 
@@ -55,6 +56,33 @@ class PropertyService:
             params={"path": str(path), "recurse": _flag(recurse), "expand": _flag(expand)},
         )
         return PropertySheet.from_json(data.get("propertySheet") or {})
+
+    def sheet_page(
+        self,
+        path: PropertyPath,
+        *,
+        needle: str = "",
+        sort: str = "name",
+        descending: bool = False,
+        page: int = 1,
+        page_size: int = 100,
+    ) -> SheetSlice:
+        """One page of the sheet at ``path`` (filtered and sorted), from one call."""
+        data = self.transport.call(
+            "GET",
+            ("properties",),
+            auth=self.auth,
+            params={"path": str(path), "recurse": "0", "expand": "0"},
+        )
+        sheet = data.get("propertySheet") or {}
+        return slice_entries(
+            as_list(sheet.get("property")),
+            needle=needle,
+            sort=sort,
+            descending=descending,
+            page=page,
+            page_size=page_size,
+        )
 
     def sheet_by_id(
         self, sheet_id: int, *, recurse: bool = False, expand: bool = False

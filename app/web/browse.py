@@ -23,11 +23,12 @@ from app.cloudbees import (
     ValidationError,
 )
 from app.cloudbees.paths import check_property_name
+from app.cloudbees.sheets import SheetSlice
 from app.htmx import is_htmx, notice, redirect_to, render
 from app.login_state import DRAFTS
 from app.logs import change
 from app.web.nodes import Node, breadcrumbs, current_node, node_url
-from app.web.sheet_view import SheetQuery, view_sheet
+from app.web.sheet_view import SheetQuery
 
 bp = Blueprint("browse", __name__)
 ROW = "row"
@@ -143,11 +144,10 @@ def sheet(path: PropertyPath) -> ResponseReturnValue:
     """A sheet as a table: one upstream call, filtered, sorted and paged here."""
     query = SheetQuery.from_args(request.args.to_dict())
     try:
-        contents = g.cd.properties.sheet(path)
+        page = _page(path, query)
     except ValidationError:
         # Asked as a sheet, but it is a value: show it as a property instead.
         return redirect_to(node_url(path, False))
-    page = view_sheet(contents.properties, query, current_app.config["PROPDESK"].page_size)
     drafts = {
         name: draft
         for name in (p.name for p in page.rows)
@@ -168,6 +168,17 @@ def sheet(path: PropertyPath) -> ResponseReturnValue:
     if drafts or new_draft:
         notice(response, "Your unsaved edit is back in its form: review it, then save.")
     return response
+
+
+def _page(path: PropertyPath, query: SheetQuery) -> SheetSlice:
+    return g.cd.properties.sheet_page(  # type: ignore[no-any-return]
+        path,
+        needle=query.q,
+        sort=query.sort,
+        descending=query.desc,
+        page=query.page,
+        page_size=current_app.config["PROPDESK"].page_size,
+    )
 
 
 def property_view(path: PropertyPath, view: str) -> ResponseReturnValue:
@@ -404,8 +415,7 @@ def create(node: Node) -> ResponseReturnValue:
     if not is_htmx():
         return redirect_to(node_url(path, True))
     query = SheetQuery.from_args({**request.args.to_dict(), **request.form.to_dict()})
-    contents = g.cd.properties.sheet(path)
-    page = view_sheet(contents.properties, query, current_app.config["PROPDESK"].page_size)
+    page = _page(path, query)
     response = render(
         "browse/_sheet_table.html",
         path=path,

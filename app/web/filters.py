@@ -53,6 +53,9 @@ def filesize(size: int | None) -> str:
 
 
 def register_filters(app: Flask) -> None:
+    from app.cloudbees.transport import encode_segment
+
+    app.add_template_filter(encode_segment, "segment")
     app.add_template_filter(filesize)
     app.add_template_filter(preview)
     app.add_template_filter(ago)

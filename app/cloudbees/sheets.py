@@ -1,0 +1,58 @@
+"""One page of a big sheet, cut from the raw answer before any dataclass is built.
+
+A 10,000-property sheet arrives in one call; filtering, sorting and paging work on the raw
+entries so only the rows on the page become ``Property`` objects."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from app.cloudbees.models import Property
+
+SORTS = ("name", "modified")
+
+
+@dataclass(frozen=True)
+class SheetSlice:
+    """The rows of one page, and how many there are in all and after the filter."""
+
+    rows: tuple[Property, ...]
+    total: int
+    matching: int
+    page: int
+    pages: int
+
+
+def slice_entries(
+    entries: Sequence[Any],
+    *,
+    needle: str = "",
+    sort: str = "name",
+    descending: bool = False,
+    page: int = 1,
+    page_size: int = 100,
+) -> SheetSlice:
+    """Filter by name and value (case-insensitive), sort with sheets first, then page."""
+    items = [e for e in entries if isinstance(e, dict)]
+    folded = needle.casefold()
+    if folded:
+        items = [
+            e
+            for e in items
+            if folded in str(e.get("propertyName", "")).casefold()
+            or folded in str(e.get("value") or "").casefold()
+        ]
+    if sort == "modified":
+        # ISO-8601 UTC times of one format sort correctly as text.
+        items.sort(key=lambda e: str(e.get("modifyTime") or ""), reverse=descending)
+    else:
+        items.sort(key=lambda e: str(e.get("propertyName", "")).casefold(), reverse=descending)
+    items.sort(key=lambda e: "propertySheetId" not in e)  # stable: sheets first
+    pages = max(1, math.ceil(len(items) / page_size))
+    page = min(max(1, page), pages)
+    start = (page - 1) * page_size
+    rows = tuple(Property.from_json(e) for e in items[start : start + page_size])
+    return SheetSlice(rows, len(entries), len(items), page, pages)

@@ -1,0 +1,42 @@
+"""``python -m bench``: what propdesk costs on top of CloudBees CD, measured in one run.
+
+Starts the emulator and the dashboard under gunicorn with the shipped config on loopback,
+then prints a markdown table of ratios and counts (medians after a warm-up). The machine
+is shared and noisy: every figure compares two things measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from bench.harness import run
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument(
+        "--sizes", default="100,2000,10000", help="sheet sizes (properties) to measure"
+    )
+    parser.add_argument("--latencies", default="0,20", help="added upstream latency, ms")
+    parser.add_argument("--repeat", type=int, default=15, help="timed runs per figure")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--load-seconds", type=float, default=10.0)
+    parser.add_argument("--connections", type=int, default=8)
+    args = parser.parse_args(argv)
+    print(
+        run(
+            sizes=[int(s) for s in args.sizes.split(",")],
+            latencies=[int(x) for x in args.latencies.split(",")],
+            repeat=args.repeat,
+            warmup=args.warmup,
+            load_seconds=args.load_seconds,
+            connections=args.connections,
+            command="python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
+        )
+    )
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
