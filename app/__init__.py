@@ -86,6 +86,13 @@ def register_extensions(app: Flask, settings: Settings, clock: Callable[[], floa
         FileStoreSweeper([cache, activity]) if isinstance(cache, FileSystemCache) else None
     )
     app.extensions["propdesk.activity"] = activity
+    from app.edit_lock import EditLocks
+
+    app.extensions["propdesk.locks"] = (
+        EditLocks(folder=settings.session_dir / "locks")
+        if isinstance(cache, FileSystemCache)
+        else EditLocks(redis_client=cache._write_client)
+    )
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)

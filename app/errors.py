@@ -70,7 +70,13 @@ def handle_cloudbees(err: CloudBeesError) -> Response:
     if isinstance(err, AuthenticationError):
         return login_again()
     if isinstance(err, UpstreamUnavailable):
-        return _error(503, "CloudBees CD is not reachable", err.message)
+        message = err.message
+        if request.method in ("POST", "PUT", "DELETE"):
+            message = (
+                f"Nothing was saved: {err.message}. Your form is unchanged; try "
+                "again when CloudBees CD answers."
+            )
+        return _error(503, "CloudBees CD is not reachable", message)
     if isinstance(err, PermissionDenied):
         return _error(403, "Not allowed", err.message)
     if isinstance(err, NotFound):

@@ -24,6 +24,7 @@ from app.cloudbees import (
 )
 from app.cloudbees.paths import check_property_name
 from app.cloudbees.sheets import SheetSlice
+from app.edit_lock import EditLocks, LockBusy
 from app.htmx import is_htmx, notice, redirect_to, render
 from app.login_state import DRAFTS
 from app.logs import change
@@ -316,10 +317,29 @@ def _after_write(path: PropertyPath, prop: Property, ctx: str, message: str) -> 
 
 
 def save(node: Node) -> ResponseReturnValue:
-    """Save an edit unless someone changed the property since the edit began."""
+    """Save an edit unless someone changed the property since the edit began. The re-read
+    and the write happen under a lock shared by every propdesk worker and replica."""
     path = node.path
     ctx = request.form.get("ctx", DETAIL)
     form = EditForm.from_form(request.form)
+    locks: EditLocks = current_app.extensions["propdesk.locks"]
+    try:
+        with locks.hold(f"{current_app.config['PROPDESK'].cd_url}|{path}"):
+            return _save_locked(path, ctx, form)
+    except LockBusy:
+        current = g.cd.properties.get(path)
+        return _editor(
+            path,
+            current,
+            form,
+            ctx,
+            status=409,
+            error="Not saved: someone else is saving this property right now. "
+            "Your text is kept; save again in a moment.",
+        )
+
+
+def _save_locked(path: PropertyPath, ctx: str, form: EditForm) -> Response:
     current = g.cd.properties.get(path)
     if current.is_sheet:
         return _editor(
