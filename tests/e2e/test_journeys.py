@@ -6,7 +6,6 @@ import re
 import uuid
 from typing import Any
 
-import requests
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import SHOTS, Watched
@@ -22,28 +21,6 @@ def log_in(
     page.get_by_label("User name").fill(user)
     page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Log in").click()
-
-
-def new_project(emu: EmulatorProcess, **values: str) -> str:
-    name = f"e2e-{uuid.uuid4().hex[:8]}"
-    requests.post(
-        emu.api + "/projects", json={"projectName": name}, auth=AUTH, timeout=10
-    ).raise_for_status()
-    for key, value in values.items():
-        requests.put(
-            emu.api + f"/properties//projects/{name}/{key}",
-            json={"value": value},
-            auth=AUTH,
-            timeout=10,
-        ).raise_for_status()
-    return name
-
-
-def upstream(emu: EmulatorProcess, path: str) -> str:
-    r = requests.get(
-        emu.api + "/properties//" + path.lstrip("/"), params={"expand": "0"}, auth=AUTH, timeout=10
-    )
-    return str(r.json()["property"]["value"])
 
 
 def row(page: Any, name: str) -> Any:
@@ -108,7 +85,7 @@ def test_3_filter_page_and_sort_the_big_sheet(watched: Watched) -> None:
 def test_4_click_to_edit_multiline_and_escape(
     watched: Watched, e2e_emulator: EmulatorProcess
 ) -> None:
-    project = new_project(e2e_emulator, notes="old value")
+    project = e2e_emulator.new_project("e2e", notes="old value")
     page = watched.page
     log_in(page, path=f"/login?next=/browse/projects/{project}/")
     notes = row(page, "notes")
@@ -118,7 +95,7 @@ def test_4_click_to_edit_multiline_and_escape(
     box.fill(exact)
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status").filter(has_text="Saved notes")).to_be_visible()
-    assert upstream(e2e_emulator, f"/projects/{project}/notes") == exact
+    assert e2e_emulator.value(f"/projects/{project}/notes") == exact
     page.goto(f"/browse/projects/{project}/notes")
     assert page.locator("pre.value").first.text_content() == exact
     page.goto(f"/browse/projects/{project}/")
@@ -127,11 +104,11 @@ def test_4_click_to_edit_multiline_and_escape(
     page.get_by_label("Value of notes").press("Escape")
     expect(row(page, "notes").get_by_role("button", name="Edit")).to_be_visible()
     expect(row(page, "notes").locator("td.value")).to_contain_text("first line")
-    assert upstream(e2e_emulator, f"/projects/{project}/notes") == exact
+    assert e2e_emulator.value(f"/projects/{project}/notes") == exact
 
 
 def test_5_create_and_delete(watched: Watched, e2e_emulator: EmulatorProcess) -> None:
-    project = new_project(e2e_emulator)
+    project = e2e_emulator.new_project("e2e")
     page = watched.page
     log_in(page, path=f"/login?next=/browse/projects/{project}/")
     page.get_by_role("button", name="New property").click()
@@ -158,7 +135,7 @@ def test_5_create_and_delete(watched: Watched, e2e_emulator: EmulatorProcess) ->
 def test_6_conflict_keep_mine(
     chromium: Any, site: DashboardProcess, watched: Watched, e2e_emulator: EmulatorProcess
 ) -> None:
-    project = new_project(e2e_emulator, shared="base")
+    project = e2e_emulator.new_project("e2e", shared="base")
     url = f"/browse/projects/{project}/shared"
     first = watched.page
     log_in(first, path=f"/login?next={url}")
@@ -179,11 +156,11 @@ def test_6_conflict_keep_mine(
         expect(second.locator("pre.base")).to_have_text("base")
         SHOTS.mkdir(parents=True, exist_ok=True)
         second.screenshot(path=str(SHOTS / "test_6_conflict_view.png"), full_page=True)
-        assert upstream(e2e_emulator, f"/projects/{project}/shared") == "first wins"
+        assert e2e_emulator.value(f"/projects/{project}/shared") == "first wins"
         second.get_by_role("button", name="Keep mine").click()
         expect(second.get_by_text("changed while you were editing")).to_have_count(0)
         expect(second.locator("#detail pre.value").first).to_have_text("second text")
-        assert upstream(e2e_emulator, f"/projects/{project}/shared") == "second text"
+        assert e2e_emulator.value(f"/projects/{project}/shared") == "second text"
     finally:
         other_context.close()
 
@@ -191,7 +168,7 @@ def test_6_conflict_keep_mine(
 def test_7_session_expiry_mid_edit_keeps_the_draft(
     watched: Watched, e2e_emulator: EmulatorProcess
 ) -> None:
-    project = new_project(e2e_emulator, draft="before")
+    project = e2e_emulator.new_project("e2e", draft="before")
     url = f"/browse/projects/{project}/draft"
     page = watched.page
     log_in(page, path=f"/login?next={url}")
@@ -206,14 +183,14 @@ def test_7_session_expiry_mid_edit_keeps_the_draft(
     page.get_by_role("button", name="Log in").click()
     expect(page).to_have_url(re.compile(re.escape(url) + "$"))
     expect(page.get_by_label("Value of draft")).to_have_value(typed)
-    assert upstream(e2e_emulator, f"/projects/{project}/draft") == "before"
+    assert e2e_emulator.value(f"/projects/{project}/draft") == "before"
     page.get_by_role("button", name="Save").click()
     expect(page.locator("pre.value").first).to_have_text(typed)
 
 
 def test_9_hostile_values_stay_text(watched: Watched, e2e_emulator: EmulatorProcess) -> None:
     payload = "<img src=x onerror=alert(1)> <script>alert(2)</script>"
-    project = new_project(e2e_emulator, evil=payload)
+    project = e2e_emulator.new_project("e2e", evil=payload)
     page = watched.page
     log_in(page, path=f"/login?next=/browse/projects/{project}/")
     expect(row(page, "evil").locator("td.value")).to_contain_text("<img src=x onerror=alert(1)>")
@@ -228,7 +205,7 @@ def test_9_hostile_values_stay_text(watched: Watched, e2e_emulator: EmulatorProc
 def test_10_read_only_user_is_refused_plainly(
     watched: Watched, e2e_emulator: EmulatorProcess
 ) -> None:
-    project = new_project(e2e_emulator, locked="as is")
+    project = e2e_emulator.new_project("e2e", locked="as is")
     url = f"/browse/projects/{project}/locked"
     page = watched.page
     log_in(page, "viewer", "viewer", path=f"/login?next={url}")
@@ -239,7 +216,7 @@ def test_10_read_only_user_is_refused_plainly(
         page.get_by_role("alert").filter(has_text="viewer may not change properties")
     ).to_be_visible()
     expect(page.get_by_label("Value of locked")).to_have_value("viewer change")
-    assert upstream(e2e_emulator, f"/projects/{project}/locked") == "as is"
+    assert e2e_emulator.value(f"/projects/{project}/locked") == "as is"
 
 
 def test_8_publish_with_two_files(

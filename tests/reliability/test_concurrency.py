@@ -68,7 +68,6 @@ def test_two_sessions_editing_one_property_lose_nothing(
 
 def test_parallel_htmx_requests_keep_the_session(dashboard: DashboardThread) -> None:
     client = Client(dashboard)
-    token = client.token
     paths = [
         "/browse/",
         "/browse/projects/checkout-service/",
@@ -82,6 +81,7 @@ def test_parallel_htmx_requests_keep_the_session(dashboard: DashboardThread) -> 
     assert codes == [200] * len(paths)
     page = client.get("/browse/")
     assert page.status_code == 200 and "admin" in page.text
-    from tests.support.servers import csrf_from
-
-    assert csrf_from(page.text) == token  # the session was not rewritten by the burst
+    # The token from before the burst still works: the session and its CSRF secret were not
+    # rewritten (the token text itself carries a timestamp, so it is not compared).
+    out = client.hx("POST", "/logout")
+    assert out.status_code == 200 and out.headers["HX-Redirect"].startswith("/login")

@@ -101,19 +101,7 @@ def test_path_injection_never_leaves_the_intended_route(
 def test_read_only_user_cannot_write_through_any_route(
     dashboard: DashboardThread, emulator: EmulatorProcess
 ) -> None:
-    project = f"ro-{uuid.uuid4().hex[:6]}"
-    requests.post(
-        emulator.api + "/projects",
-        json={"projectName": project},
-        auth=("admin", "changeme"),
-        timeout=10,
-    ).raise_for_status()
-    requests.put(
-        emulator.api + f"/properties//projects/{project}/keep",
-        json={"value": "v"},
-        auth=("admin", "changeme"),
-        timeout=10,
-    ).raise_for_status()
+    project = emulator.new_project("ro", keep="v")
     viewer = Client(dashboard, "viewer", "viewer")
     base = f"/browse/projects/{project}/"
     edit = fields(viewer.hx("GET", base + "keep?view=edit&ctx=row").text)
@@ -133,12 +121,7 @@ def test_read_only_user_cannot_write_through_any_route(
     for method, path, data in crafted:
         r = viewer.hx(method, path, data)
         assert r.status_code in (403, 405, 422), (method, path, r.status_code)
-    value = requests.get(
-        emulator.api + f"/properties//projects/{project}/keep",
-        auth=("admin", "changeme"),
-        timeout=10,
-    ).json()["property"]["value"]
-    assert value == "v"
+    assert emulator.value(f"/projects/{project}/keep") == "v"
     sheet = requests.get(
         emulator.api + "/properties",
         params={"path": f"/projects/{project}"},

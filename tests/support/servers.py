@@ -13,6 +13,7 @@ from typing import Any
 import requests
 
 ROOT = Path(__file__).resolve().parents[2]
+ADMIN = ("admin", "changeme")
 
 
 class EmulatorProcess:
@@ -68,6 +69,39 @@ class EmulatorProcess:
         self.port = int(match.group(2))
         self.base_url = f"{match.group(1)}://127.0.0.1:{self.port}"
         self.api = self.base_url + "/rest/v1.0"
+
+    # -- data, written and read as admin over the REST API ----------------------------------
+    def new_project(self, prefix: str = "t", **values: str) -> str:
+        """A project of its own for one test, with optional ``name=value`` properties."""
+        import uuid
+
+        name = f"{prefix}-{uuid.uuid4().hex[:8]}"
+        requests.post(
+            self.api + "/projects", json={"projectName": name}, auth=ADMIN, timeout=10
+        ).raise_for_status()
+        for key, value in values.items():
+            self.put_value(f"/projects/{name}/{key}", value)
+        return name
+
+    def put_value(self, path: str, value: str, **extra: str) -> None:
+        """setProperty on an absolute path."""
+        requests.put(
+            self.api + "/properties//" + path.lstrip("/"),
+            json={"value": value, **extra},
+            auth=ADMIN,
+            timeout=10,
+        ).raise_for_status()
+
+    def value(self, path: str) -> str:
+        """The raw value the upstream holds at an absolute path."""
+        r = requests.get(
+            self.api + "/properties//" + path.lstrip("/"),
+            params={"expand": "0"},
+            auth=ADMIN,
+            timeout=10,
+        )
+        r.raise_for_status()
+        return str(r.json()["property"]["value"])
 
     # -- controls --------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:

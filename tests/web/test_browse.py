@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import html
 import re
-import uuid
 from urllib.parse import quote
 
 import pytest
@@ -65,33 +64,7 @@ def admin(dashboard: DashboardThread) -> Client:
 
 @pytest.fixture
 def project(emulator: EmulatorProcess) -> str:
-    name = f"web-{uuid.uuid4().hex[:8]}"
-    requests.post(
-        emulator.api + "/projects",
-        json={"projectName": name},
-        auth=("admin", "changeme"),
-        timeout=10,
-    ).raise_for_status()
-    return name
-
-
-def put(emulator: EmulatorProcess, path: str, value: str, **extra: str) -> None:
-    requests.put(
-        emulator.api + "/properties//" + path.lstrip("/"),
-        json={"value": value, **extra},
-        auth=("admin", "changeme"),
-        timeout=10,
-    ).raise_for_status()
-
-
-def upstream_value(emulator: EmulatorProcess, path: str) -> str:
-    r = requests.get(
-        emulator.api + "/properties//" + path.lstrip("/"),
-        params={"expand": "0"},
-        auth=("admin", "changeme"),
-        timeout=10,
-    )
-    return str(r.json()["property"]["value"])
+    return emulator.new_project("web")
 
 
 # -- navigation -----------------------------------------------------------------------------
@@ -234,7 +207,7 @@ def test_edit_round_trip_keeps_whitespace(
     admin: Client, emulator: EmulatorProcess, project: str
 ) -> None:
     path = f"/projects/{project}/notes"
-    put(emulator, path, "old")
+    emulator.put_value(path, "old")
     url = f"/browse/projects/{project}/notes"
     editor = admin.hx("GET", url + "?view=edit&ctx=row")
     assert editor.status_code == 200 and "<textarea" in editor.text
@@ -248,28 +221,28 @@ def test_edit_round_trip_keeps_whitespace(
     assert (
         '"notice"' in saved.headers["HX-Trigger"] and "Saved notes" in saved.headers["HX-Trigger"]
     )
-    assert upstream_value(emulator, path) == value
+    assert emulator.value(path) == value
 
 
 def test_crlf_values_keep_their_line_ends(
     admin: Client, emulator: EmulatorProcess, project: str
 ) -> None:
     path = f"/projects/{project}/win"
-    put(emulator, path, "a\r\nb")
+    emulator.put_value(path, "a\r\nb")
     url = f"/browse/projects/{project}/win"
     data = fields(admin.hx("GET", url + "?view=edit&ctx=detail").text)
     data["value"] = "a\r\nb\r\nc"
     assert admin.hx("POST", url, data).status_code == 200
-    assert upstream_value(emulator, path) == "a\r\nb\r\nc"
+    assert emulator.value(path) == "a\r\nb\r\nc"
 
 
 def test_cancel_returns_the_unchanged_row(
     admin: Client, emulator: EmulatorProcess, project: str
 ) -> None:
-    put(emulator, f"/projects/{project}/keep", "same")
+    emulator.put_value(f"/projects/{project}/keep", "same")
     row = admin.hx("GET", f"/browse/projects/{project}/keep?view=row")
     assert row.text.lstrip().startswith("<tr") and "same" in row.text
-    assert upstream_value(emulator, f"/projects/{project}/keep") == "same"
+    assert emulator.value(f"/projects/{project}/keep") == "same"
 
 
 def test_create_property_and_sheet_then_delete(
@@ -290,11 +263,11 @@ def test_create_property_and_sheet_then_delete(
         },
     )
     assert made.status_code == 200 and "fresh" in made.text and "hx-swap-oob" in made.text
-    assert upstream_value(emulator, f"/projects/{project}/fresh") == "v\n  w"
+    assert emulator.value(f"/projects/{project}/fresh") == "v\n  w"
     sheet = admin.hx("POST", sheet_url, {"kind": "sheet", "name": "group", "description": ""})
     assert sheet.status_code == 200 and "group/" in sheet.text
-    put(emulator, f"/projects/{project}/group/a", "1")
-    put(emulator, f"/projects/{project}/group/b", "2")
+    emulator.put_value(f"/projects/{project}/group/a", "1")
+    emulator.put_value(f"/projects/{project}/group/b", "2")
     prompt = admin.hx("GET", f"/browse/projects/{project}/group/?view=confirm-delete")
     assert "Delete sheet group and the 2 properties in it?" in prompt.text
     gone = admin.hx("DELETE", f"/browse/projects/{project}/group/")
@@ -324,7 +297,7 @@ def test_bad_names_inline_with_text_kept(admin: Client, project: str, name: str,
 
 
 def test_duplicate_name_inline(admin: Client, emulator: EmulatorProcess, project: str) -> None:
-    put(emulator, f"/projects/{project}/taken", "1")
+    emulator.put_value(f"/projects/{project}/taken", "1")
     r = admin.hx(
         "POST", f"/browse/projects/{project}/", {"kind": "value", "name": "taken", "value": "typed"}
     )
@@ -334,7 +307,7 @@ def test_duplicate_name_inline(admin: Client, emulator: EmulatorProcess, project
 def test_read_only_user_is_refused_plainly(
     dashboard: DashboardThread, emulator: EmulatorProcess, project: str
 ) -> None:
-    put(emulator, f"/projects/{project}/ro", "v")
+    emulator.put_value(f"/projects/{project}/ro", "v")
     viewer = Client(dashboard, "viewer", "viewer")
     url = f"/browse/projects/{project}/ro"
     assert "v" in viewer.get(url).text
@@ -344,7 +317,7 @@ def test_read_only_user_is_refused_plainly(
     assert r.status_code == 422
     assert "viewer may not change properties" in html.unescape(r.text)
     assert "viewer&#39;s try" in r.text or "viewer's try" in r.text
-    assert upstream_value(emulator, f"/projects/{project}/ro") == "v"
+    assert emulator.value(f"/projects/{project}/ro") == "v"
     d = viewer.hx("DELETE", url)
     assert d.status_code == 403 and "Not deleted" in d.headers["HX-Trigger"]
 
@@ -353,26 +326,26 @@ def test_conflict_view_and_keep_mine(
     admin: Client, emulator: EmulatorProcess, project: str
 ) -> None:
     path = f"/projects/{project}/shared"
-    put(emulator, path, "base text")
+    emulator.put_value(path, "base text")
     url = f"/browse/projects/{project}/shared"
     mine = fields(admin.hx("GET", url + "?view=edit&ctx=detail").text)
-    put(emulator, path, "their text")  # another client saves first
+    emulator.put_value(path, "their text")  # another client saves first
     mine["value"] = "my text"
     conflict = admin.hx("POST", url, mine)
     assert conflict.status_code == 409
     for text in ("my text", "their text", "base text", "Keep mine", "Take theirs", "Save merged"):
         assert text in conflict.text
-    assert upstream_value(emulator, path) == "their text"  # nothing written
+    assert emulator.value(path) == "their text"  # nothing written
     keep = fields(conflict.text)  # the first form is "Keep mine"
     assert keep["force"] == "1" and keep["value"] == "my text"
     assert admin.hx("POST", url, keep).status_code == 200
-    assert upstream_value(emulator, path) == "my text"
+    assert emulator.value(path) == "my text"
 
 
 def test_no_conflict_when_nobody_else_wrote(
     admin: Client, emulator: EmulatorProcess, project: str
 ) -> None:
-    put(emulator, f"/projects/{project}/solo", "a")
+    emulator.put_value(f"/projects/{project}/solo", "a")
     url = f"/browse/projects/{project}/solo"
     data = fields(admin.hx("GET", url + "?view=edit&ctx=row").text)
     data["value"] = "b"
@@ -382,7 +355,7 @@ def test_no_conflict_when_nobody_else_wrote(
 def test_draft_survives_an_expired_upstream_session(
     dashboard: DashboardThread, emulator: EmulatorProcess, project: str
 ) -> None:
-    put(emulator, f"/projects/{project}/draft", "before")
+    emulator.put_value(f"/projects/{project}/draft", "before")
     client = Client(dashboard)
     page = f"/browse/projects/{project}/draft"
     data = fields(client.hx("GET", page + "?view=edit&ctx=detail").text)
@@ -407,18 +380,18 @@ def test_draft_survives_an_expired_upstream_session(
     assert back.headers["Location"] == page
     restored = client.http.get(dashboard.url + page, timeout=10)
     assert "typed while the session died\n  indented" in html.unescape(restored.text)
-    assert upstream_value(emulator, f"/projects/{project}/draft") == "before"
+    assert emulator.value(f"/projects/{project}/draft") == "before"
     # Saving the restored draft works (the base is still the value it started from).
     client.token = csrf_from(restored.text)
     again = fields(restored.text.split('<section id="detail"', 1)[1])
     assert client.hx("POST", page, again).status_code == 200
-    assert upstream_value(emulator, f"/projects/{project}/draft").startswith("typed while")
+    assert emulator.value(f"/projects/{project}/draft").startswith("typed while")
 
 
 def test_draft_is_not_given_to_another_user(
     dashboard: DashboardThread, emulator: EmulatorProcess, project: str
 ) -> None:
-    put(emulator, f"/projects/{project}/secret-draft", "x")
+    emulator.put_value(f"/projects/{project}/secret-draft", "x")
     client = Client(dashboard)
     page = f"/browse/projects/{project}/secret-draft"
     data = fields(client.hx("GET", page + "?view=edit&ctx=detail").text)
