@@ -100,9 +100,9 @@ def test_slow_upstream_times_out_and_others_still_get_pages(
         for t in threads:
             t.start()
         time.sleep(0.2)
-        started = time.monotonic()
         assert requests.get(dash.url + "/login", timeout=5).status_code == 200
-        assert time.monotonic() - started < 1.0  # another user is served meanwhile
+        # Another user was served while all four slow requests were still waiting.
+        assert all(t.is_alive() for t in threads)
         for t in threads:
             t.join()
         assert len(results) == 4
