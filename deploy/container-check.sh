@@ -14,9 +14,15 @@ PY="${PYTHON:-.venv/bin/python}"
 WORK="$(mktemp -d)"
 pids=()
 containers=()
+mounts=()
 cleanup() {
   for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  for c in "${containers[@]}"; do "${B[@]}" rm "$c" >/dev/null 2>&1 || true; done
+  for pid in "${pids[@]}"; do wait "$pid" 2>/dev/null || true; done
+  for ((i=${#mounts[@]}-1; i>=0; i--)); do umount "${mounts[$i]}" 2>/dev/null || true; done
+  for c in "${containers[@]}"; do
+    "${B[@]}" umount "$c" >/dev/null 2>&1 || true
+    "${B[@]}" rm "$c" >/dev/null 2>&1 || true
+  done
   rm -rf "$WORK"
 }
 trap cleanup EXIT
@@ -107,5 +113,50 @@ r = s.post(base + "/login", data={"username": "admin", "password": "changeme",
 assert r.status_code == 200 and "checkout-service" in r.text, r.status_code
 assert s.get(base + "/readyz", timeout=10).json()["status"] == "ok"
 print("   /healthz ok, login page ok, logged in as admin and saw the projects")
+PYCHECK
+echo "== run with a read-only root filesystem (writable: sessions, /tmp)"
+RO="$WORK/rootfs-ro"
+mkdir -p "$RO"
+ro_ctr=$("${B[@]}" from --quiet "$IMAGE")
+containers+=("$ro_ctr")
+mnt=$("${B[@]}" mount "$ro_ctr")
+mount --bind "$mnt" "$RO" && mounts+=("$RO")
+mount -o remount,ro,bind "$RO"
+mount -t tmpfs -o mode=1777 tmpfs "$RO/tmp" && mounts+=("$RO/tmp")
+mount -t tmpfs -o mode=0700,uid=10001,gid=10001 tmpfs "$RO/var/lib/propdesk/sessions" \
+  && mounts+=("$RO/var/lib/propdesk/sessions")
+if touch "$RO/probe" 2>/dev/null; then echo "the root filesystem is writable"; exit 1; fi
+RPORT=$(free_port)
+chroot --userspec=10001:10001 "$RO" /usr/bin/env -i \
+  PATH=/opt/venv/bin:/usr/bin:/bin PYTHONPATH=/srv/propdesk PYTHONUNBUFFERED=1 \
+  PROPDESK_CD_URL="http://127.0.0.1:$EPORT" \
+  PROPDESK_SECRET_KEY="container-check-secret-key-0123456789" \
+  PROPDESK_BIND="127.0.0.1:$RPORT" PROPDESK_COOKIE_SECURE=0 \
+  PROPDESK_SESSION_DIR=/var/lib/propdesk/sessions \
+  PROMETHEUS_MULTIPROC_DIR=/tmp/propdesk-metrics \
+  /bin/sh -c 'cd /srv/propdesk && exec python3 -m gunicorn -c deploy/gunicorn.conf.py "app:create_app()"' \
+  > "$WORK/readonly.log" 2>&1 &
+pids+=($!)
+"$PY" - "$RPORT" <<'PYCHECK' || { tail -20 "$WORK/readonly.log"; exit 1; }
+import re, sys, time
+import requests
+base = f"http://127.0.0.1:{sys.argv[1]}"
+deadline = time.time() + 60
+while True:
+    try:
+        if requests.get(base + "/healthz", timeout=2).status_code == 200:
+            break
+    except requests.RequestException:
+        pass
+    if time.time() > deadline:
+        sys.exit("read-only root: /healthz never answered")
+    time.sleep(0.5)
+s = requests.Session()
+page = s.get(base + "/login", timeout=10)
+token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
+r = s.post(base + "/login", data={"username": "admin", "password": "changeme",
+           "csrf_token": token}, timeout=10)
+assert r.status_code == 200 and "checkout-service" in r.text, r.status_code
+print("   read-only root: /healthz ok, logged in, sessions written to the tmpfs")
 PYCHECK
 echo "== container check passed"

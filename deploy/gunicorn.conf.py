@@ -23,8 +23,8 @@ access_log_format = (
     '{"time":"%(t)s","remote":"%(h)s","method":"%(m)s","path":"%(U)s",'
     '"status":"%(s)s","bytes":"%(B)s","duration_us":"%(D)s","request_id":"%({x-request-id}o)s"}'
 )
-if os.path.isdir("/dev/shm"):
-    worker_tmp_dir = "/dev/shm"
+if os.path.isdir("/dev/shm") and os.access("/dev/shm", os.W_OK):
+    worker_tmp_dir = "/dev/shm"  # heartbeat files in memory; else the default temp dir
 
 # prometheus_client multiprocess mode: every worker writes its metrics to this folder.
 if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
