@@ -153,6 +153,8 @@ class Transport:
                 settings.server_url,
             )
             self._verify = False
+        # HTTPS_PROXY / NO_PROXY for this server, honoured as requests would, read once.
+        self._proxies = requests.utils.get_environ_proxies(settings.server_url)
         self._retry = Retry(
             total=settings.retries,
             connect=settings.retries,
@@ -173,6 +175,8 @@ class Transport:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
             session = requests.Session()
+            # Environment proxies are read once (in __init__), not on every call; no .netrc.
+            session.trust_env = False
             session.cookies.set_policy(_NoCookies())
             adapter = HTTPAdapter(max_retries=self._retry, pool_connections=4, pool_maxsize=16)
             session.mount("http://", adapter)
@@ -266,6 +270,7 @@ class Transport:
                 auth=basic,
                 timeout=(self.settings.connect_timeout, self.settings.read_timeout),
                 verify=self._verify,
+                proxies=self._proxies,
                 allow_redirects=False,
                 stream=True,
             )
