@@ -115,15 +115,17 @@ class Watched:
             ),
         )
         page.on("pageerror", lambda e: self.problems.append(f"page error: {e}"))
-        page.on(
-            "dialog",
-            lambda d: (
-                self.problems.append(f"unexpected dialog: {d.message}")
-                if d.type == "alert"
-                else None
-            ),
-        )
+        page.on("dialog", self._dialog)
         return page
+
+    def _dialog(self, dialog: Any) -> None:
+        """An alert is a problem (an injected script ran). Every dialog is answered so a
+        listener never leaves the page blocked; confirmations are accepted."""
+        if dialog.type == "alert":
+            self.problems.append(f"unexpected dialog: {dialog.message}")
+            dialog.dismiss()
+        else:
+            dialog.accept()
 
 
 @pytest.fixture
