@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import hashlib
 from datetime import UTC, datetime
 
 from flask import Flask
@@ -35,11 +34,6 @@ def exact(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else ""
 
 
-def dom_id(text: str) -> str:
-    """A stable, safe element id for any name."""
-    return "n-" + hashlib.sha1(text.encode(), usedforsecurity=False).hexdigest()[:12]
-
-
 def filesize(size: int | None) -> str:
     """Bytes in human units (1024-based)."""
     if size is None:
@@ -60,4 +54,3 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(preview)
     app.add_template_filter(ago)
     app.add_template_filter(exact)
-    app.add_template_filter(dom_id)
