@@ -6,6 +6,7 @@ store that does not answer becomes ``SessionStoreUnavailable`` (a clear 503, nev
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from cachelib import FileSystemCache, RedisCache
@@ -24,6 +25,7 @@ except ImportError:  # pragma: no cover
 
 
 DOWN = "propdesk.session_store_down"
+ANONYMOUS_LIFETIME = timedelta(hours=2)
 
 
 class SessionStoreUnavailable(Exception):
@@ -32,6 +34,13 @@ class SessionStoreUnavailable(Exception):
 
 class Sessions(CacheLibSessionInterface):  # type: ignore[misc]
     """Flask-Session's cachelib interface, prefix-aware and explicit about outages."""
+
+    def _upsert_session(self, session_lifetime: timedelta, session: Any, store_id: str) -> None:
+        # A session without a login (the login page's CSRF token, a kept draft) lives
+        # briefly: anonymous visits must not fill the store for the whole login lifetime.
+        if not session.get("user"):
+            session_lifetime = min(session_lifetime, ANONYMOUS_LIFETIME)
+        super()._upsert_session(session_lifetime, session, store_id)
 
     def get_cookie_path(self, app: Flask) -> str:
         return request.script_root or "/"

@@ -349,3 +349,24 @@ def test_sweeper_removes_expired_files(dashboard: DashboardThread) -> None:
     sweeper.sweep()
     assert store.get("kept") == "x"
     assert not any(store._get_filename("old-one") == f for f in store._list_dir())
+
+
+def test_anonymous_sessions_live_briefly(
+    dashboard: DashboardThread, browser: requests.Session
+) -> None:
+    import struct
+    import time
+
+    store = dashboard.app.extensions["propdesk.store"]
+
+    def expiry() -> float:
+        sid = browser.cookies.get(cookie_name(dashboard))
+        with open(store._get_filename("propdesk:session:" + sid), "rb") as f:
+            return float(struct.unpack("I", f.read(4))[0])
+
+    browser.get(dashboard.url + "/login", timeout=10)
+    anonymous = expiry() - time.time()
+    assert 1.9 * 3600 < anonymous <= 2 * 3600 + 5  # the login page's session: two hours
+    login(browser, dashboard.url)
+    logged_in = expiry() - time.time()
+    assert 11.9 * 3600 < logged_in <= 12 * 3600 + 5  # a login: PROPDESK_SESSION_LIFETIME
