@@ -7,7 +7,6 @@ import contextlib
 from flask import (
     Blueprint,
     Flask,
-    Response,
     current_app,
     g,
     request,
@@ -159,4 +158,4 @@ def protect(app: Flask) -> None:
         }
 
 
-__all__ = ["Response", "bp", "protect"]
+__all__ = ["bp", "protect"]
