@@ -257,3 +257,22 @@ def test_8_publish_with_two_files(
     expect(page.get_by_role("cell", name="app.bin")).to_be_visible()
     expect(page.get_by_role("cell", name="notes.txt")).to_be_visible()
     expect(page.get_by_text("com.example:payments-api:0.9")).to_be_visible()
+
+
+def test_11_narrow_window_and_dark_mode(chromium: Any, site: DashboardProcess) -> None:
+    context = chromium.new_context(
+        base_url=site.url, viewport={"width": 400, "height": 800}, color_scheme="dark"
+    )
+    try:
+        page = context.new_page()
+        log_in(page, path="/login?next=/browse/projects/checkout-service/deploy/prod/")
+        expect(page.get_by_role("link", name="database/")).to_be_visible()
+        SHOTS.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(SHOTS / "test_11_narrow_dark.png"), full_page=True)
+        # Nothing wider than the window: no sideways scrolling on a phone-sized screen.
+        overflow = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+        assert overflow <= 0, f"{overflow}px wider than the window"
+        background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+        assert background == "rgb(23, 26, 33)"  # the dark palette is in use
+    finally:
+        context.close()
