@@ -378,9 +378,7 @@ class EmulatorApp:
     def _target(self, c: Any, call: Call) -> paths.Target:
         segs = call.segments
         if len(segs) > 2 and segs[1] == "":
-            names = [s for s in segs[2:]]
-            if names and names[-1] == "":
-                names = names[:-1]
+            names = segs[2:-1] if segs[-1] == "" else segs[2:]  # a trailing slash is no name
             return paths.target(c, names, True, call.args)
         return paths.target(c, [segs[1]], False, call.args)
 
