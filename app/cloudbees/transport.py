@@ -17,7 +17,8 @@ import re
 import ssl
 import threading
 import time
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
@@ -42,6 +43,22 @@ log = logging.getLogger(__name__)
 # Called after every upstream call with (operation, seconds, error kind or None); the
 # dashboard registers its metrics here (this package stays free of Flask and Prometheus).
 OBSERVERS: list[Callable[[str, float, str | None], None]] = []
+
+
+@contextmanager
+def _observed(operation: str) -> Iterator[dict[str, str]]:
+    """Time one upstream call and tell every observer, failures included. The caller may
+    set ``outcome["error"]`` for a failure that raised nothing (a plain-text refusal)."""
+    started = time.perf_counter()
+    outcome: dict[str, str] = {}
+    try:
+        yield outcome
+    except CloudBeesError as err:
+        outcome["error"] = type(err).__name__
+        raise
+    finally:
+        for observe in OBSERVERS:
+            observe(operation, time.perf_counter() - started, outcome.get("error"))
 
 
 def operation_of(method: str, segments: Sequence[str]) -> str:
@@ -212,20 +229,11 @@ class Transport:
         route = "/" + "/".join(encode_segment(s) for s in segments)
         headers = {"Content-Type": "application/json"} if body is not None else {}
         data = json.dumps(body).encode() if body is not None else None
-        started = time.perf_counter()
-        error: str | None = None
-        try:
+        with _observed(operation_of(method, segments)):
             response = self._send(
                 method, url, route, auth, params=params, data=data, headers=headers
             )
             return self._json(response, method, route)
-        except CloudBeesError as err:
-            error = type(err).__name__
-            raise
-        finally:
-            operation = operation_of(method, segments)
-            for observe in OBSERVERS:
-                observe(operation, time.perf_counter() - started, error)
 
     def post_form(
         self,
@@ -237,10 +245,13 @@ class Transport:
     ) -> RawResponse:
         """POST a (streamed) form body outside ``/rest/`` (the publish endpoint)."""
         url = self.settings.server_url.rstrip("/") + url_path
-        response = self._send(
-            "POST", url, url_path, auth, data=data, headers={"Content-Type": content_type}
-        )
-        text = self._read_capped(response, "POST", url_path).decode("utf-8", "replace")
+        with _observed(f"POST {url_path}") as outcome:
+            response = self._send(
+                "POST", url, url_path, auth, data=data, headers={"Content-Type": content_type}
+            )
+            text = self._read_capped(response, "POST", url_path).decode("utf-8", "replace")
+            if response.status_code >= 400:
+                outcome["error"] = f"HTTP {response.status_code}"
         return RawResponse(response.status_code, text)
 
     def _send(

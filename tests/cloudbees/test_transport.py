@@ -12,6 +12,7 @@ import pytest
 from app.cloudbees import (
     AuthenticationError,
     CloudBeesClient,
+    NotFound,
     PermissionDenied,
     PropertyPath,
     ServerError,
@@ -239,3 +240,35 @@ def test_path_of_ca_bundle_is_used_per_call(tls_emulator) -> None:  # type: igno
     # The pooled session's own verify stays at its default: the bundle travels per call.
     assert transport._session().verify is True
     assert SessionService(transport).login("admin", "changeme").user_name == "admin"
+
+
+def test_every_call_is_observed_by_operation(emulator: EmulatorProcess) -> None:
+    import io
+
+    from app.cloudbees import transport as transport_module
+
+    seen: list[tuple[str, str | None]] = []
+
+    def observe(operation: str, seconds: float, error: str | None) -> None:
+        assert seconds >= 0
+        seen.append((operation, error))
+
+    transport_module.OBSERVERS.append(observe)
+    try:
+        cd = CloudBeesClient.with_basic_auth(Transport(settings(emulator)), "admin", "changeme")
+        cd.projects.get("Default")
+        with pytest.raises(NotFound):
+            cd.artifacts.publish(
+                "com.test", "observed", "1.0", [("a", io.BytesIO(b"1"))], repository="nope"
+            )
+        with pytest.raises(NotFound):
+            cd.projects.get("no-such-project-observed")
+        cd.properties.get(PropertyPath.project("Default", "PythonProperty"))
+    finally:
+        transport_module.OBSERVERS.remove(observe)
+    assert seen == [
+        ("GET /projects/{name}", None),
+        ("POST /commander/publishArtifact.php", "HTTP 404"),
+        ("GET /projects/{name}", "NotFound"),
+        ("GET /properties//{path}", None),
+    ]
