@@ -49,13 +49,17 @@ class PropertyService:
         self, path: PropertyPath, *, recurse: bool = False, expand: bool = False
     ) -> PropertySheet:
         """The sheet at ``path`` (an owner's root sheet or a nested one), one call."""
+        return PropertySheet.from_json(self._sheet_json(path, recurse=recurse, expand=expand))
+
+    def _sheet_json(self, path: PropertyPath, *, recurse: bool, expand: bool) -> Json:
         data = self.transport.call(
             "GET",
             ("properties",),
             auth=self.auth,
             params={"path": str(path), "recurse": _flag(recurse), "expand": _flag(expand)},
         )
-        return PropertySheet.from_json(data.get("propertySheet") or {})
+        sheet = data.get("propertySheet")
+        return sheet if isinstance(sheet, dict) else {}
 
     def sheet_page(
         self,
@@ -68,13 +72,7 @@ class PropertyService:
         page_size: int = 100,
     ) -> SheetSlice:
         """One page of the sheet at ``path`` (filtered and sorted), from one call."""
-        data = self.transport.call(
-            "GET",
-            ("properties",),
-            auth=self.auth,
-            params={"path": str(path), "recurse": "0", "expand": "0"},
-        )
-        sheet = data.get("propertySheet") or {}
+        sheet = self._sheet_json(path, recurse=False, expand=False)
         return slice_entries(
             as_list(sheet.get("property")),
             needle=needle,
