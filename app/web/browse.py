@@ -132,11 +132,11 @@ def node(rest: str) -> ResponseReturnValue:
     if request.method == "POST":
         return create(found) if found.is_sheet else save(found)
     view = request.args.get("view", "")
+    if view in ("confirm-delete", ROW):
+        return entry(found.path, view)
     if found.is_sheet:
         if view == "new":
             return new_form(found.path, request.args.get("kind", "value"))
-        if view in ("confirm-delete", ROW):
-            return sheet_entry(found.path, view)
         return sheet(found.path)
     return property_view(found.path, view)
 
@@ -183,22 +183,13 @@ def _page(path: PropertyPath, query: SheetQuery) -> SheetSlice:
 
 
 def property_view(path: PropertyPath, view: str) -> ResponseReturnValue:
-    """A property's detail page, or one of its fragments (row, editor, delete prompt)."""
+    """A property's detail page, or one of its fragments (editor, detail view)."""
     ctx = request.args.get("ctx", DETAIL)
     prop = g.cd.properties.get(path)
     if prop.is_sheet and view == "":
         return redirect_to(node_url(path, True))
     if view == "edit":
         return _editor(path, prop, EditForm.start(prop), ctx)
-    if view in (ROW, "confirm-delete"):
-        return render(
-            "browse/_row.html",
-            path=path.parent,
-            prop=prop,
-            confirm=view != ROW,
-            count=None,
-            **_helpers(),
-        )
     if view == DETAIL:
         return render(
             "browse/_detail.html",
@@ -223,11 +214,12 @@ def property_view(path: PropertyPath, view: str) -> ResponseReturnValue:
     return response
 
 
-def sheet_entry(path: PropertyPath, view: str) -> ResponseReturnValue:
-    """A sub-sheet's row in its parent table, or its delete prompt with a content count."""
+def entry(path: PropertyPath, view: str) -> ResponseReturnValue:
+    """A property's or sub-sheet's row in its parent table, or its delete prompt (for a
+    sheet, with how many properties it holds: one recursive read, only when deleting)."""
     prop = g.cd.properties.get(path)
     count = None
-    if view == "confirm-delete":
+    if view == "confirm-delete" and prop.is_sheet:
         count = _count(g.cd.properties.sheet(path, recurse=True).properties)
     return render(
         "browse/_row.html",
