@@ -348,6 +348,7 @@ def _save_locked(path: PropertyPath, ctx: str, form: EditForm) -> Response:
             path=path,
             prop=current,
             form=form,
+            theirs=EditForm.start(current),
             ctx=ctx,
             draft_key=_draft_key(path),
             status=409,
