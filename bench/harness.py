@@ -19,7 +19,7 @@ from typing import Any
 
 import requests
 
-from tests.support.servers import DashboardProcess, EmulatorProcess, csrf_from, login
+from tests.support.servers import DashboardProcess, EmulatorProcess, csrf_from, dashboard_env, login
 
 BENCH_PROJECT = "bench"
 
@@ -80,14 +80,7 @@ def start(sizes: list[int], workdir: Path) -> Stack:
     emu = EmulatorProcess(workdir / "emulator")
     _seed_sheets(emu, sizes)
     dash = DashboardProcess(
-        {
-            "PROPDESK_CD_URL": emu.base_url,
-            "PROPDESK_SECRET_KEY": "bench-secret-key-0123456789abcdef",
-            "PROPDESK_SESSION_DIR": str(workdir / "sessions"),
-            "PROPDESK_COOKIE_SECURE": "0",
-            "PROPDESK_LOGIN_RATE_LIMIT": "10000 per minute",
-            "PROPDESK_PAGE_SIZE": "100",
-        },
+        dashboard_env(emu.base_url, workdir / "sessions", PROPDESK_PAGE_SIZE="100"),
         workdir / "gunicorn.log",
     )
     browser = requests.Session()

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.servers import Clock, DashboardThread, EmulatorProcess, login
+from tests.support.servers import Clock, DashboardThread, EmulatorProcess, dashboard_env, login
 
 DashboardFactory = Callable[..., DashboardThread]
 
@@ -54,15 +54,11 @@ def make_dashboard(
     started: list[DashboardThread] = []
 
     def make(upstream: EmulatorProcess | None = None, **overrides: str) -> DashboardThread:
-        env = {
-            "PROPDESK_CD_URL": (upstream or emulator).base_url,
-            "PROPDESK_SECRET_KEY": "test-secret-key-0123456789abcdef",
-            "PROPDESK_SESSION_DIR": str(tmp_path / f"sessions{len(started)}"),
-            "PROPDESK_COOKIE_SECURE": "0",
-            "PROPDESK_LOGIN_RATE_LIMIT": "1000 per minute",
-            "PROPDESK_READ_TIMEOUT": "5",
-            **overrides,
-        }
+        env = dashboard_env(
+            (upstream or emulator).base_url,
+            tmp_path / f"sessions{len(started)}",
+            **{"PROPDESK_READ_TIMEOUT": "5", **overrides},
+        )
         dash = DashboardThread(env, clock)
         started.append(dash)
         return dash

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from tests.support.servers import DashboardProcess, EmulatorProcess, csrf_from, login
+from tests.support.servers import DashboardProcess, EmulatorProcess, csrf_from, dashboard_env, login
 
 TOKEN = "metrics-token-for-tests"
 
@@ -17,14 +17,12 @@ TOKEN = "metrics-token-for-tests"
 @pytest.fixture
 def site(emulator: EmulatorProcess, tmp_path: Path) -> Iterator[DashboardProcess]:
     dash = DashboardProcess(
-        {
-            "PROPDESK_CD_URL": emulator.base_url,
-            "PROPDESK_SECRET_KEY": "ops-secret-key-0123456789abcdef",
-            "PROPDESK_SESSION_DIR": str(tmp_path / "sessions"),
-            "PROPDESK_COOKIE_SECURE": "0",
-            "PROPDESK_METRICS_TOKEN": TOKEN,
-            "WEB_CONCURRENCY": "2",
-        },
+        dashboard_env(
+            emulator.base_url,
+            tmp_path / "sessions",
+            PROPDESK_METRICS_TOKEN=TOKEN,
+            WEB_CONCURRENCY="2",
+        ),
         tmp_path / "gunicorn.log",
     )
     dash.log_path = tmp_path / "gunicorn.log"  # type: ignore[attr-defined]

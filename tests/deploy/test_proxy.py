@@ -11,7 +11,13 @@ import pytest
 import requests
 
 from tests.conftest import DashboardFactory
-from tests.support.servers import DashboardProcess, DashboardThread, EmulatorProcess, csrf_from
+from tests.support.servers import (
+    DashboardProcess,
+    DashboardThread,
+    EmulatorProcess,
+    csrf_from,
+    dashboard_env,
+)
 
 PREFIX = {
     "X-Forwarded-Prefix": "/propdesk",
@@ -117,15 +123,13 @@ def test_trusted_hosts(make_dashboard: DashboardFactory) -> None:
 @pytest.fixture
 def sso_site(emulator: EmulatorProcess, tmp_path: Path) -> Iterator[DashboardProcess]:
     dash = DashboardProcess(
-        {
-            "PROPDESK_CD_URL": emulator.base_url,
-            "PROPDESK_SECRET_KEY": "sso-secret-key-0123456789abcdef",
-            "PROPDESK_SESSION_DIR": str(tmp_path / "sessions"),
-            "PROPDESK_COOKIE_SECURE": "0",
-            "PROPDESK_TRUSTED_USER_HEADER": "X-Auth-Request-User",
-            "PROPDESK_TRUSTED_PROXIES": "127.0.0.1/32",
-            "WEB_CONCURRENCY": "1",
-        },
+        dashboard_env(
+            emulator.base_url,
+            tmp_path / "sessions",
+            PROPDESK_TRUSTED_USER_HEADER="X-Auth-Request-User",
+            PROPDESK_TRUSTED_PROXIES="127.0.0.1/32",
+            WEB_CONCURRENCY="1",
+        ),
         tmp_path / "gunicorn.log",
     )
     yield dash

@@ -12,7 +12,7 @@ from typing import Any
 
 import pytest
 
-from tests.support.servers import DashboardProcess, EmulatorProcess
+from tests.support.servers import DashboardProcess, EmulatorProcess, dashboard_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "e2e"
@@ -63,14 +63,7 @@ def site(
 ) -> Iterator[DashboardProcess]:
     folder = tmp_path_factory.mktemp("e2e-dashboard")
     dash = DashboardProcess(
-        {
-            "PROPDESK_CD_URL": e2e_emulator.base_url,
-            "PROPDESK_SECRET_KEY": "e2e-secret-key-0123456789abcdef",
-            "PROPDESK_SESSION_DIR": str(folder / "sessions"),
-            "PROPDESK_COOKIE_SECURE": "0",
-            "PROPDESK_LOGIN_RATE_LIMIT": "1000 per minute",
-            "WEB_CONCURRENCY": "2",
-        },
+        dashboard_env(e2e_emulator.base_url, folder / "sessions", WEB_CONCURRENCY="2"),
         folder / "gunicorn.log",
     )
     yield dash

@@ -19,6 +19,7 @@ from tests.support.servers import (
     DashboardProcess,
     EmulatorProcess,
     csrf_from,
+    dashboard_env,
     login,
     wait_until,
 )
@@ -72,16 +73,14 @@ def test_slow_upstream_times_out_and_others_still_get_pages(
     own_emulator: EmulatorProcess, tmp_path: Path
 ) -> None:
     dash = DashboardProcess(
-        {
-            "PROPDESK_CD_URL": own_emulator.base_url,
-            "PROPDESK_SECRET_KEY": "slow-secret-key-0123456789abcdef",
-            "PROPDESK_SESSION_DIR": str(tmp_path / "sessions"),
-            "PROPDESK_COOKIE_SECURE": "0",
-            "PROPDESK_READ_TIMEOUT": "1",
-            "PROPDESK_RETRIES": "0",
-            "WEB_CONCURRENCY": "1",
-            "PROPDESK_THREADS": "8",
-        },
+        dashboard_env(
+            own_emulator.base_url,
+            tmp_path / "sessions",
+            PROPDESK_READ_TIMEOUT="1",
+            PROPDESK_RETRIES="0",
+            WEB_CONCURRENCY="1",
+            PROPDESK_THREADS="8",
+        ),
         tmp_path / "gunicorn.log",
     )
     try:
@@ -155,13 +154,7 @@ def test_upstream_restart_mid_load(make_dashboard: DashboardFactory, tmp_path: P
 
 def test_killed_worker_mid_request(own_emulator: EmulatorProcess, tmp_path: Path) -> None:
     dash = DashboardProcess(
-        {
-            "PROPDESK_CD_URL": own_emulator.base_url,
-            "PROPDESK_SECRET_KEY": "kill-secret-key-0123456789abcdef",
-            "PROPDESK_SESSION_DIR": str(tmp_path / "sessions"),
-            "PROPDESK_COOKIE_SECURE": "0",
-            "WEB_CONCURRENCY": "1",
-        },
+        dashboard_env(own_emulator.base_url, tmp_path / "sessions", WEB_CONCURRENCY="1"),
         tmp_path / "gunicorn.log",
     )
     try:

@@ -15,7 +15,7 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.support.servers import DashboardThread, EmulatorProcess
+from tests.support.servers import DashboardThread, EmulatorProcess, dashboard_env
 from tests.web.test_browse import Client
 
 
@@ -66,15 +66,7 @@ def stack(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[EmulatorPr
     requests.post(
         emu.api + "/projects", json={"projectName": PROJECT}, auth=("admin", "changeme"), timeout=10
     ).raise_for_status()
-    dash = DashboardThread(
-        {
-            "PROPDESK_CD_URL": emu.base_url,
-            "PROPDESK_SECRET_KEY": "fuzz-secret-0123456789abcdef",
-            "PROPDESK_SESSION_DIR": str(folder / "sessions"),
-            "PROPDESK_COOKIE_SECURE": "0",
-            "PROPDESK_LOGIN_RATE_LIMIT": "100000 per minute",
-        }
-    )
+    dash = DashboardThread(dashboard_env(emu.base_url, folder / "sessions"))
     client = Client(dash)
     emu.reset_counts()  # the set-up's own calls are not the dashboard's
     yield emu, client

@@ -237,6 +237,19 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def dashboard_env(cd_url: str, session_dir: Path, **overrides: str) -> dict[str, str]:
+    """Settings for a test or benchmark dashboard: plain-http cookie, its own session
+    folder, a login rate limit no test reaches unless it sets its own."""
+    return {
+        "PROPDESK_CD_URL": cd_url,
+        "PROPDESK_SECRET_KEY": "test-secret-key-0123456789abcdef",
+        "PROPDESK_SESSION_DIR": str(session_dir),
+        "PROPDESK_COOKIE_SECURE": "0",
+        "PROPDESK_LOGIN_RATE_LIMIT": "100000 per minute",
+        **overrides,
+    }
+
+
 class DashboardProcess:
     """The dashboard under gunicorn as shipped (``propdesk serve``), in a child process."""
 
