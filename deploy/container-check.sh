@@ -90,30 +90,7 @@ echo "   no build secret left in the image; HEALTHCHECK kept"
   > "$WORK/container.log" 2>&1 &
 pids+=($!)
 
-"$PY" - "$DPORT" <<'PYCHECK'
-import re, sys, time
-import requests
-base = f"http://127.0.0.1:{sys.argv[1]}"
-deadline = time.time() + 60
-while True:
-    try:
-        if requests.get(base + "/healthz", timeout=2).json() == {"status": "ok"}:
-            break
-    except requests.RequestException:
-        pass
-    if time.time() > deadline:
-        sys.exit("container: /healthz never answered")
-    time.sleep(0.5)
-s = requests.Session()
-page = s.get(base + "/login", timeout=10)
-assert page.status_code == 200 and "Log in" in page.text, page.status_code
-token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
-r = s.post(base + "/login", data={"username": "admin", "password": "changeme",
-           "csrf_token": token}, timeout=10)
-assert r.status_code == 200 and "checkout-service" in r.text, r.status_code
-assert s.get(base + "/readyz", timeout=10).json()["status"] == "ok"
-print("   /healthz ok, login page ok, logged in as admin and saw the projects")
-PYCHECK
+"$PY" deploy/login_check.py "$DPORT" "container"
 echo "== run with a read-only root filesystem (writable: sessions, /tmp)"
 RO="$WORK/rootfs-ro"
 mkdir -p "$RO"
@@ -137,26 +114,5 @@ chroot --userspec=10001:10001 "$RO" /usr/bin/env -i \
   /bin/sh -c 'cd /srv/propdesk && exec python3 -m gunicorn -c deploy/gunicorn.conf.py "app:create_app()"' \
   > "$WORK/readonly.log" 2>&1 &
 pids+=($!)
-"$PY" - "$RPORT" <<'PYCHECK' || { tail -20 "$WORK/readonly.log"; exit 1; }
-import re, sys, time
-import requests
-base = f"http://127.0.0.1:{sys.argv[1]}"
-deadline = time.time() + 60
-while True:
-    try:
-        if requests.get(base + "/healthz", timeout=2).status_code == 200:
-            break
-    except requests.RequestException:
-        pass
-    if time.time() > deadline:
-        sys.exit("read-only root: /healthz never answered")
-    time.sleep(0.5)
-s = requests.Session()
-page = s.get(base + "/login", timeout=10)
-token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.text).group(1)
-r = s.post(base + "/login", data={"username": "admin", "password": "changeme",
-           "csrf_token": token}, timeout=10)
-assert r.status_code == 200 and "checkout-service" in r.text, r.status_code
-print("   read-only root: /healthz ok, logged in, sessions written to the tmpfs")
-PYCHECK
+"$PY" deploy/login_check.py "$RPORT" "read-only root" || { tail -20 "$WORK/readonly.log"; exit 1; }
 echo "== container check passed"
