@@ -871,10 +871,13 @@ def test_counts_and_latency_controls(fresh_emulator: EmulatorProcess) -> None:
 
 
 def test_controls_are_off_without_the_flag(tmp_path: Any) -> None:
-    from werkzeug.test import Client
-
-    from app.emulator import EmulatorSettings, create_emulator
-
-    app = create_emulator(EmulatorSettings(db_path=tmp_path / "e.db", files_dir=tmp_path / "files"))
-    r = Client(app).get("/_emulator/counts")
-    assert r.status_code == 501
+    emu = EmulatorProcess(tmp_path, seed=None, controls=False)
+    try:
+        r = requests.get(emu.base_url + "/_emulator/counts", timeout=10)
+        assert r.status_code == 501 and r.json()["error"]["code"] == "NotImplemented"
+        assert (
+            requests.get(emu.api + "/projects", auth=("admin", "changeme"), timeout=10).status_code
+            == 200
+        )
+    finally:
+        emu.stop()

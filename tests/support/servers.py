@@ -28,6 +28,7 @@ class EmulatorProcess:
         session_lifetime: float | None = None,
         port: int = 0,
         tls: tuple[Path, Path] | None = None,
+        controls: bool = True,
     ) -> None:
         self.workdir = workdir
         self.db = workdir / "emulator.sqlite3"
@@ -42,10 +43,11 @@ class EmulatorProcess:
             str(port),
             "--db",
             str(self.db),
-            "--controls",
             "--latency-ms",
             str(latency_ms),
         ]
+        if controls:
+            cmd.append("--controls")
         if seed:
             cmd += ["--seed", seed]
         if session_lifetime is not None:
