@@ -23,7 +23,7 @@ from app.cloudbees import (
     ValidationError,
 )
 from app.htmx import current_page, is_htmx, notice, redirect_to, render
-from app.login_state import DRAFTS, USER, LoginState
+from app.login_state import DRAFT_USER, DRAFTS, USER, LoginState
 from app.session_store import SessionStoreUnavailable
 from app.web.filters import filesize
 
@@ -59,9 +59,8 @@ def login_again() -> Response:
             for k in request.form
             if k not in NOT_SAVED and (values := request.form.getlist(k))
         }
-        keep = {DRAFTS: drafts, "draft_user": user}
+        keep = {DRAFTS: drafts, DRAFT_USER: user}
     state.end(keep=keep)
-    session.modified = True
     target = url_for("auth.login", next=current_page(), expired=1)
     return redirect_to(target)
 

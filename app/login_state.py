@@ -22,6 +22,7 @@ USER = "user"
 UPSTREAM = "upstream_session"
 AUTH_TIME = "auth_time"
 SSO_USER = "sso_user"
+DRAFT_USER = "draft_user"  # whose drafts survive a logged-out session
 DRAFTS = "drafts"
 TOUCH_EVERY = 15.0  # seconds: activity is rewritten at most this often
 
@@ -64,7 +65,7 @@ class LoginState:
     def start(self, user: str, upstream_session: str, sso_user: str | None = None) -> None:
         """Log in: clear the session, write the login, then give it a new id."""
         drafts = session.get(DRAFTS)
-        previous_user = session.get("draft_user")
+        previous_user = session.get(DRAFT_USER)
         session.clear()
         session[USER] = user
         session[UPSTREAM] = upstream_session
