@@ -53,7 +53,6 @@ def cookie_name(settings: Settings) -> str:
 
 def configure(app: Flask, settings: Settings) -> None:
     app.config.update(
-        PROPDESK=settings,
         SECRET_KEY=settings.secret_key,
         SESSION_COOKIE_NAME=cookie_name(settings),
         SESSION_COOKIE_SECURE=settings.cookie_secure,
@@ -73,54 +72,27 @@ def configure(app: Flask, settings: Settings) -> None:
 
 
 def register_extensions(app: Flask, settings: Settings, clock: Callable[[], float]) -> None:
-    from cachelib import FileSystemCache
-
-    from app.cloudbees import Transport, TransportSettings
     from app.extensions import csrf, htmx, limiter
-    from app.login_state import FileStoreSweeper, LoginState
-    from app.session_store import install, make_stores
+    from app.services import attach, build_services
+    from app.sessions.interface import install
 
-    cache, activity = make_stores(settings)
-    install(app, cache)
-    app.extensions["propdesk.sweeper"] = (
-        FileStoreSweeper([cache, activity]) if isinstance(cache, FileSystemCache) else None
-    )
-    app.extensions["propdesk.activity"] = activity
-    from app.edit_lock import EditLocks
-
-    app.extensions["propdesk.locks"] = (
-        EditLocks(folder=settings.session_dir / "locks")
-        if isinstance(cache, FileSystemCache)
-        else EditLocks(redis_client=cache._write_client)
-    )
+    services = build_services(settings, clock)
+    attach(app, services)
+    install(app, services.store)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
-    app.extensions["propdesk.store"] = cache
-    app.extensions["propdesk.login_state"] = LoginState(
-        cache, settings.idle_timeout, settings.session_lifetime, clock
-    )
-    app.extensions["propdesk.transport"] = Transport(
-        TransportSettings(
-            server_url=settings.cd_url,
-            connect_timeout=settings.connect_timeout,
-            read_timeout=settings.read_timeout,
-            retries=settings.retries,
-            ca_bundle=settings.ca_bundle,
-            verify_tls=settings.verify_tls,
-            max_response_bytes=settings.max_response_bytes,
-        )
-    )
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import artifacts, auth, browse, health, home
+    from app.web import artifacts, auth, browse, editing, health, home
+    from app.web.context import register_context
     from app.web.filters import register_filters
+    from app.web.nodes import register_nodes
 
-    app.register_blueprint(health.bp)
-    app.register_blueprint(auth.bp)
-    app.register_blueprint(home.bp)
-    app.register_blueprint(browse.bp)
-    app.register_blueprint(artifacts.bp)
+    register_nodes(app)  # the <node:...> converter, before any rule uses it
+    for blueprint in (health.bp, auth.bp, home.bp, browse.bp, editing.bp, artifacts.bp):
+        app.register_blueprint(blueprint)
     auth.protect(app)
+    register_context(app)
     register_filters(app)

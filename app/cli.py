@@ -12,8 +12,6 @@ import sys
 import time
 from pathlib import Path
 
-from app.emulator.settings import THREE_DAYS
-
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
 DEMO_USER = ("admin", "changeme")
@@ -33,8 +31,18 @@ def _wait_for_port(host: str, port: int, proc: subprocess.Popen[bytes], timeout:
 
 
 def cmd_emulator(args: argparse.Namespace) -> int:
-    from app.emulator.server import serve
-
+    # The emulator is a sibling package of ``app`` that the production image leaves out.
+    try:
+        from emulator.server import serve
+    except ModuleNotFoundError as err:
+        if (err.name or "").partition(".")[0] != "emulator":
+            raise
+        print(
+            "propdesk: the emulator is not installed here (the production image leaves it "
+            "out); run it from a source checkout with `pip install -e .`",
+            file=sys.stderr,
+        )
+        return 2
     serve(
         args.host,
         args.port,
@@ -69,27 +77,30 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
+def _demo_emulator_command(port: int, data: Path) -> list[str]:
+    """``propdesk emulator`` with the demo data and the test controls, in ``data``."""
+    return [
+        sys.executable,
+        "-m",
+        "app.cli",
+        "emulator",
+        "--host",
+        "127.0.0.1",
+        "--port",
+        str(port),
+        "--db",
+        str(data / "emulator.sqlite3"),
+        "--seed",
+        "demo",
+        "--controls",
+    ]
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)  # stop both children on TERM too
     data = Path(args.data_dir).resolve()
     data.mkdir(parents=True, exist_ok=True)
-    emulator = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "app.cli",
-            "emulator",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(args.emulator_port),
-            "--db",
-            str(data / "emulator.sqlite3"),
-            "--seed",
-            "demo",
-            "--controls",
-        ],
-    )
+    emulator = subprocess.Popen(_demo_emulator_command(args.emulator_port, data))
     env = dict(os.environ)
     env.update(
         {
@@ -142,8 +153,8 @@ def build_parser() -> argparse.ArgumentParser:
     emu.add_argument(
         "--session-lifetime",
         type=float,
-        default=THREE_DAYS,
-        help="idle seconds before an upstream session expires",
+        default=None,
+        help="idle seconds before an upstream session expires (default: three days)",
     )
     emu.add_argument(
         "--controls", action="store_true", help="enable the test controls under /_emulator/"

@@ -1,8 +1,11 @@
 """Typed settings read from ``PROPDESK_*`` environment variables, validated at start.
 
-Every setting is declared once in ``SETTINGS`` (name, default, meaning); the README's
-settings table is checked against it by a test. Outside demo mode a missing required
-setting stops the app with a message that names it.
+Every setting is declared once in ``SETTINGS``: its name, default, parser, the ``Settings``
+field it fills and its meaning. That table drives ``Settings.from_env``,
+``server_settings`` (what ``deploy/gunicorn.conf.py`` needs) and the README's settings table
+(``python -m app.config``, checked by a test). The client's own defaults (timeouts, retries,
+the response cap) come from ``app.cloudbees.transport``, so each number exists once. Outside
+demo mode a missing required setting stops the app with a message that names it.
 """
 
 from __future__ import annotations
@@ -11,189 +14,433 @@ import ipaddress
 import os
 import secrets
 import tempfile
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any, Generic, TypeVar
 from urllib.parse import urlsplit
+
+from app.cloudbees.transport import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_MAX_RESPONSE_BYTES,
+    DEFAULT_READ_TIMEOUT,
+    DEFAULT_RETRIES,
+)
+
+T = TypeVar("T")
+
+Parser = Callable[[str, str], T]
+"""Turns one setting's text into its value: ``parse(name, text)``; raises ``ConfigError``
+with a message that names the setting."""
+
+MIN_SECRET_KEY_LENGTH = 32
+"""Shortest ``PROPDESK_SECRET_KEY`` accepted (the demo generates 43 characters)."""
+
+DEMO_CD_URL = "http://127.0.0.1:8900"
+"""Where demo mode looks for CloudBees CD: the emulator that ``make run`` starts."""
 
 
 class ConfigError(RuntimeError):
     """A setting is missing or malformed; the message says which and how to fix it."""
 
 
+# --- parsers: each takes (setting name, text) and returns a typed value -------------------
+
+
+def flag(name: str, raw: str) -> bool:
+    """An on/off switch: 1/true/yes/on or 0/false/no/off."""
+    word = raw.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("0", "false", "no", "off"):
+        return False
+    raise ConfigError(f"{name} must be 0 or 1, not {raw!r}")
+
+
+def non_negative(name: str, raw: str) -> float:
+    """A number of seconds (or similar), zero or more."""
+    try:
+        value = float(raw)
+    except ValueError:
+        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
+    if not value >= 0:  # also refuses nan
+        raise ConfigError(f"{name} must not be negative, not {raw!r}")
+    return value
+
+
+def int_at_least(minimum: int) -> Parser[int]:
+    """A parser for whole numbers of ``minimum`` or more (counts, sizes, threads)."""
+
+    def parse(name: str, raw: str) -> int:
+        try:
+            value = int(raw.strip())
+        except ValueError:
+            raise ConfigError(f"{name} must be a whole number, not {raw!r}") from None
+        if value < minimum:
+            raise ConfigError(f"{name} must be at least {minimum}, not {value}")
+        return value
+
+    return parse
+
+
+def choice(*options: str) -> Parser[str]:
+    """A parser for one of ``options`` (case-insensitive; returns the option as spelled)."""
+    allowed = {option.lower(): option for option in options}
+    spelled = f"{', '.join(options[:-1])} or {options[-1]}" if len(options) > 1 else options[0]
+
+    def parse(name: str, raw: str) -> str:
+        try:
+            return allowed[raw.strip().lower()]
+        except KeyError:
+            raise ConfigError(f"{name} must be {spelled}, not {raw!r}") from None
+
+    return parse
+
+
+def http_url(name: str, raw: str) -> str:
+    """An http or https URL with a host and no query or fragment (the CloudBees CD server);
+    the trailing ``/`` is dropped."""
+    value = raw.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise ConfigError(f"{name} must be an http(s) URL, not {value!r}")
+    if parts.query or parts.fragment:
+        raise ConfigError(f"{name} must not carry a query or fragment")
+    return value.rstrip("/")
+
+
+def redis_url(name: str, raw: str) -> str:
+    """A ``redis://``, ``rediss://`` (TLS) or ``unix://`` (socket) URL."""
+    value = raw.strip()
+    parts = urlsplit(value)
+    if parts.scheme not in ("redis", "rediss", "unix") or not (parts.netloc or parts.path):
+        raise ConfigError(f"{name} must be a redis://, rediss:// or unix:// URL, not {value!r}")
+    return value
+
+
+def secret(name: str, raw: str) -> str:
+    """A key of at least ``MIN_SECRET_KEY_LENGTH`` characters, kept exactly as given."""
+    if len(raw) < MIN_SECRET_KEY_LENGTH:
+        raise ConfigError(
+            f"{name} must be at least {MIN_SECRET_KEY_LENGTH} characters, not {len(raw)}"
+        )
+    return raw
+
+
+def text(name: str, raw: str) -> str:
+    """Free text, surrounding blanks dropped (may be empty)."""
+    return raw.strip()
+
+
+def names(name: str, raw: str) -> tuple[str, ...]:
+    """A comma-separated list of names, blanks dropped."""
+    return tuple(item.strip() for item in raw.split(",") if item.strip())
+
+
+def networks(name: str, raw: str) -> tuple[str, ...]:
+    """Comma-separated addresses or CIDRs, normalised (``10.1.2.3/8`` -> ``10.0.0.0/8``)."""
+    out = []
+    for item in names(name, raw):
+        try:
+            out.append(str(ipaddress.ip_network(item, strict=False)))
+        except ValueError:
+            raise ConfigError(f"{name}: {item!r} is not an address or CIDR") from None
+    return tuple(out)
+
+
+def existing_file(name: str, raw: str) -> Path | None:
+    """The path of a file that exists; empty = none."""
+    path = raw.strip()
+    if not path:
+        return None
+    if not Path(path).is_file():
+        raise ConfigError(f"{name} names no readable file: {path}")
+    return Path(path)
+
+
+def folder_or_temp(name: str, raw: str) -> Path:
+    """A folder path; empty = ``<temp dir>/propdesk-sessions-<uid>``."""
+    path = raw.strip()
+    if not path:
+        return Path(tempfile.gettempdir()) / f"propdesk-sessions-{os.getuid()}"
+    return Path(path)
+
+
+def shown(value: float) -> str:
+    """A number as the table shows it: ``30.0`` as ``30``, ``3.05`` as ``3.05``."""
+    return str(int(value)) if float(value).is_integer() else repr(value)
+
+
+# --- the table ---------------------------------------------------------------------------
+
+
 @dataclass(frozen=True)
-class SettingSpec:
-    """One documented environment variable."""
+class SettingSpec(Generic[T]):
+    """One documented ``PROPDESK_*`` variable: its name, the ``Settings`` field it fills,
+    its default text (``None`` = required), its parser and its meaning for the README."""
 
     name: str
+    field_name: str
     default: str | None
+    parse: Parser[T]
     help: str
 
 
-SETTINGS: tuple[SettingSpec, ...] = (
+SETTINGS: tuple[SettingSpec[Any], ...] = (
     SettingSpec(
-        "PROPDESK_DEMO", "0", "1 = demo mode: defaults for everything below, for `make run`"
+        "PROPDESK_DEMO",
+        "demo",
+        "0",
+        flag,
+        "1 = demo mode: defaults for everything below, for `make run`",
     ),
     SettingSpec(
         "PROPDESK_CD_URL",
+        "cd_url",
         None,
+        http_url,
         "Base URL of the CloudBees CD server "
         "(`https://cd.example.com`); `/rest/v1.0` is appended. Required",
     ),
     SettingSpec(
         "PROPDESK_SECRET_KEY",
+        "secret_key",
         None,
-        "Key that signs the session cookie and CSRF tokens (32+ random characters). Required",
+        secret,
+        "Key that signs the session cookie and CSRF tokens "
+        f"({MIN_SECRET_KEY_LENGTH}+ random characters). Required",
     ),
     SettingSpec(
-        "PROPDESK_BIND", "127.0.0.1:8000", "Address gunicorn listens on (`propdesk serve`)"
+        "PROPDESK_BIND",
+        "bind",
+        "127.0.0.1:8000",
+        text,
+        "Address gunicorn listens on (`propdesk serve`)",
     ),
     SettingSpec(
         "PROPDESK_THREADS",
+        "threads",
         "8",
+        int_at_least(1),
         "Threads per gunicorn worker (workers: `WEB_CONCURRENCY`, default 2)",
     ),
     SettingSpec(
         "PROPDESK_CA_BUNDLE",
+        "ca_bundle",
         "",
+        existing_file,
         "PEM file of CAs to verify the CD server's TLS certificate; empty = the system store",
     ),
     SettingSpec(
         "PROPDESK_VERIFY_TLS",
+        "verify_tls",
         "1",
+        flag,
         "0 turns TLS verification off (logged as a warning at start); never in production",
     ),
     SettingSpec(
-        "PROPDESK_CONNECT_TIMEOUT", "3.05", "Seconds to wait for a TCP connection to the CD server"
+        "PROPDESK_CONNECT_TIMEOUT",
+        "connect_timeout",
+        shown(DEFAULT_CONNECT_TIMEOUT),
+        non_negative,
+        "Seconds to wait for a TCP connection to the CD server",
     ),
-    SettingSpec("PROPDESK_READ_TIMEOUT", "30", "Seconds to wait for the CD server's answer"),
+    SettingSpec(
+        "PROPDESK_READ_TIMEOUT",
+        "read_timeout",
+        shown(DEFAULT_READ_TIMEOUT),
+        non_negative,
+        "Seconds to wait for the CD server's answer",
+    ),
     SettingSpec(
         "PROPDESK_RETRIES",
-        "2",
+        "retries",
+        shown(DEFAULT_RETRIES),
+        int_at_least(0),
         "Retries of idempotent calls (GET, DELETE) on "
         "connection errors and 502/503/504, with backoff",
     ),
     SettingSpec(
         "PROPDESK_SESSION_BACKEND",
+        "session_backend",
         "filesystem",
+        choice("filesystem", "redis"),
         "Where sessions live: `filesystem` (one replica) or `redis` (several replicas)",
     ),
     SettingSpec(
         "PROPDESK_SESSION_DIR",
+        "session_dir",
         "",
+        folder_or_temp,
         "Private folder of the filesystem session store (mode 0700); empty = "
         "`<temp dir>/propdesk-sessions-<uid>`",
     ),
     SettingSpec(
         "PROPDESK_REDIS_URL",
+        "redis_url",
         "redis://127.0.0.1:6379/0",
+        redis_url,
         "Redis for sessions (with `PROPDESK_SESSION_BACKEND=redis`) and shared rate limits",
     ),
-    SettingSpec("PROPDESK_IDLE_TIMEOUT", "1800", "Seconds without a request before a login ends"),
     SettingSpec(
-        "PROPDESK_SESSION_LIFETIME", "43200", "Seconds after which a login ends, active or not"
+        "PROPDESK_IDLE_TIMEOUT",
+        "idle_timeout",
+        "1800",
+        non_negative,
+        "Seconds without a request before a login ends",
+    ),
+    SettingSpec(
+        "PROPDESK_SESSION_LIFETIME",
+        "session_lifetime",
+        "43200",
+        non_negative,
+        "Seconds after which a login ends, active or not",
     ),
     SettingSpec(
         "PROPDESK_COOKIE_SECURE",
+        "cookie_secure",
         "1",
+        flag,
         "1 = Secure cookie named `__Host-propdesk`; 0 = plain-http development "
         "(cookie `propdesk`; the demo sets 0)",
     ),
     SettingSpec(
         "PROPDESK_LOGIN_RATE_LIMIT",
+        "login_rate_limit",
         "10 per minute",
+        text,
         "Login attempts allowed per client address and, separately, per user name",
     ),
     SettingSpec(
         "PROPDESK_PROXY_COUNT",
+        "proxy_count",
         "0",
+        int_at_least(0),
         "Reverse proxies in front that set X-Forwarded-For/-Proto/-Host/-Port/-Prefix "
         "(werkzeug ProxyFix); 0 = none trusted",
     ),
     SettingSpec(
         "PROPDESK_TRUSTED_PROXIES",
+        "trusted_proxies",
         "",
+        networks,
         "Addresses or CIDRs (comma-separated) whose identity header is believed",
     ),
     SettingSpec(
         "PROPDESK_TRUSTED_USER_HEADER",
+        "trusted_user_header",
         "",
+        text,
         "Header with the SSO user set by a trusted proxy (e.g. `X-Auth-Request-User`); empty = off",
     ),
     SettingSpec(
         "PROPDESK_TRUSTED_HOSTS",
+        "trusted_hosts",
         "",
+        names,
         "Host names (comma-separated) the app answers for; empty = any",
     ),
     SettingSpec(
         "PROPDESK_METRICS_TOKEN",
+        "metrics_token",
         "",
+        text,
         "Bearer token that unlocks `/metrics`; empty = `/metrics` answers 404",
     ),
-    SettingSpec("PROPDESK_LOG_LEVEL", "INFO", "Log level of the JSON logs on stdout"),
-    SettingSpec("PROPDESK_PAGE_SIZE", "100", "Rows per page of a property sheet"),
+    SettingSpec(
+        "PROPDESK_LOG_LEVEL",
+        "log_level",
+        "INFO",
+        choice("DEBUG", "INFO", "WARNING", "ERROR"),
+        "Log level of the JSON logs on stdout",
+    ),
+    SettingSpec(
+        "PROPDESK_PAGE_SIZE",
+        "page_size",
+        "100",
+        int_at_least(1),
+        "Rows per page of a property sheet",
+    ),
     SettingSpec(
         "PROPDESK_MAX_UPLOAD_BYTES",
+        "max_upload_bytes",
         "536870912",
+        int_at_least(1),
         "Largest publish upload (all files together), in bytes; larger ones are refused "
         "before any upstream call",
     ),
     SettingSpec(
         "PROPDESK_MAX_RESPONSE_BYTES",
-        "67108864",
+        "max_response_bytes",
+        shown(DEFAULT_MAX_RESPONSE_BYTES),
+        int_at_least(1),
         "Largest upstream answer read into memory, in bytes",
     ),
 )
 
-
-def _flag(name: str, raw: str) -> bool:
-    text = raw.strip().lower()
-    if text in ("1", "true", "yes", "on"):
-        return True
-    if text in ("0", "false", "no", "off", ""):
-        return False
-    raise ConfigError(f"{name} must be 0 or 1, not {raw!r}")
+SPECS: Mapping[str, SettingSpec[Any]] = {spec.name: spec for spec in SETTINGS}
+"""``SETTINGS`` by variable name."""
 
 
-def _number(name: str, raw: str, kind: type[int] | type[float]) -> float:
-    try:
-        value = kind(raw)
-    except ValueError:
-        raise ConfigError(f"{name} must be a number, not {raw!r}") from None
-    if value < 0:
-        raise ConfigError(f"{name} must not be negative")
-    return value
+# --- reading the environment -------------------------------------------------------------
 
 
-def _networks(raw: str) -> tuple[str, ...]:
-    out = []
-    for item in (part.strip() for part in raw.split(",")):
-        if not item:
-            continue
-        try:
-            out.append(str(ipaddress.ip_network(item, strict=False)))
-        except ValueError:
-            raise ConfigError(
-                f"PROPDESK_TRUSTED_PROXIES: {item!r} is not an address or CIDR"
-            ) from None
-    return tuple(out)
+def _given(env: Mapping[str, str], name: str) -> str | None:
+    """The variable's text when it is set to something other than blanks; else ``None``
+    (a blank variable means "the default")."""
+    value = env.get(name)
+    return value if value is not None and value.strip() else None
 
 
-def _level(raw: str) -> str:
-    level = raw.strip().upper()
-    if level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
-        raise ConfigError("PROPDESK_LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
-    return level
+def _demo_defaults() -> dict[str, str]:
+    """What demo mode fills in when the variable is not set: the local emulator, a fresh
+    random key, and a cookie that works over plain http."""
+    return {
+        "PROPDESK_CD_URL": DEMO_CD_URL,
+        "PROPDESK_SECRET_KEY": secrets.token_urlsafe(MIN_SECRET_KEY_LENGTH),
+        "PROPDESK_COOKIE_SECURE": "0",
+    }
+
+
+def _texts(env: Mapping[str, str]) -> dict[str, str]:
+    """The text of every setting: refuse unknown ``PROPDESK_*`` names, apply the table's
+    defaults and, in demo mode, the demo's; refuse when a required one is still missing."""
+    unknown = sorted(k for k in env if k.startswith("PROPDESK_") and k not in SPECS)
+    if unknown:
+        raise ConfigError(f"Unknown setting(s): {', '.join(unknown)} (see README, Settings)")
+    texts = {spec.name: _given(env, spec.name) or spec.default for spec in SETTINGS}
+    if flag("PROPDESK_DEMO", texts["PROPDESK_DEMO"] or "0"):
+        for name, value in _demo_defaults().items():
+            texts[name] = _given(env, name) or value
+    missing = [name for name, value in texts.items() if value is None]
+    if missing:
+        raise ConfigError(
+            f"Missing required setting(s): {', '.join(missing)}. Set them in the "
+            "environment (see README, Settings), or set PROPDESK_DEMO=1 for the demo."
+        )
+    return {name: value for name, value in texts.items() if value is not None}
+
+
+def read_setting(name: str, environ: Mapping[str, str] | None = None) -> Any:
+    """One setting, parsed on its own (its default when unset): for readers that need only
+    a few, such as the gunicorn config."""
+    env = os.environ if environ is None else environ
+    spec = SPECS[name]
+    value = _given(env, name) or spec.default
+    if value is None:
+        raise ConfigError(f"Missing required setting: {name} (see README, Settings)")
+    return spec.parse(name, value)
 
 
 @dataclass(frozen=True)
 class Settings:
-    """The dashboard's validated settings."""
+    """The dashboard's validated settings (one field per row of ``SETTINGS``)."""
 
     demo: bool
     cd_url: str
     secret_key: str = field(repr=False)
     bind: str
+    threads: int
     ca_bundle: Path | None
     verify_tls: bool
     connect_timeout: float
@@ -229,101 +476,32 @@ class Settings:
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read and check every ``PROPDESK_*`` variable; raise ``ConfigError`` on a problem."""
-        env = os.environ if environ is None else environ
-        unknown = sorted(
-            k for k in env if k.startswith("PROPDESK_") and k not in {s.name for s in SETTINGS}
-        )
-        if unknown:
-            raise ConfigError(f"Unknown setting(s): {', '.join(unknown)} (see README, Settings)")
-        raw = {s.name: env.get(s.name, s.default) for s in SETTINGS}
-        demo = _flag("PROPDESK_DEMO", raw["PROPDESK_DEMO"] or "0")
-        cd_url = (raw["PROPDESK_CD_URL"] or "").strip()
-        secret_key = raw["PROPDESK_SECRET_KEY"] or ""
-        if demo:
-            cd_url = cd_url or "http://127.0.0.1:8900"
-            secret_key = secret_key or secrets.token_urlsafe(32)
-        missing = [
-            n
-            for n, v in (("PROPDESK_CD_URL", cd_url), ("PROPDESK_SECRET_KEY", secret_key))
-            if not v
-        ]
-        if missing:
-            raise ConfigError(
-                f"Missing required setting(s): {', '.join(missing)}. Set them in the "
-                "environment (see README, Settings), or set PROPDESK_DEMO=1 for the demo."
-            )
-        parts = urlsplit(cd_url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise ConfigError(f"PROPDESK_CD_URL must be an http(s) URL, not {cd_url!r}")
-        if parts.query or parts.fragment:
-            raise ConfigError("PROPDESK_CD_URL must not carry a query or fragment")
-        if len(secret_key) < 16 and not demo:
-            raise ConfigError("PROPDESK_SECRET_KEY must be at least 16 characters")
-        ca = (raw["PROPDESK_CA_BUNDLE"] or "").strip()
-        if ca and not Path(ca).is_file():
-            raise ConfigError(f"PROPDESK_CA_BUNDLE names no readable file: {ca}")
-        backend = (raw["PROPDESK_SESSION_BACKEND"] or "filesystem").strip().lower()
-        if backend not in ("filesystem", "redis"):
-            raise ConfigError("PROPDESK_SESSION_BACKEND must be filesystem or redis")
-        session_dir = (raw["PROPDESK_SESSION_DIR"] or "").strip()
-        if not session_dir:
-            session_dir = os.path.join(tempfile.gettempdir(), f"propdesk-sessions-{os.getuid()}")
-        cookie_default = "0" if demo else "1"
+        texts = _texts(os.environ if environ is None else environ)
         return cls(
-            demo=demo,
-            cd_url=cd_url.rstrip("/"),
-            secret_key=secret_key,
-            bind=raw["PROPDESK_BIND"] or "127.0.0.1:8000",
-            ca_bundle=Path(ca) if ca else None,
-            verify_tls=_flag("PROPDESK_VERIFY_TLS", raw["PROPDESK_VERIFY_TLS"] or "1"),
-            connect_timeout=_number(
-                "PROPDESK_CONNECT_TIMEOUT", raw["PROPDESK_CONNECT_TIMEOUT"] or "3.05", float
-            ),
-            read_timeout=_number(
-                "PROPDESK_READ_TIMEOUT", raw["PROPDESK_READ_TIMEOUT"] or "30", float
-            ),
-            retries=int(_number("PROPDESK_RETRIES", raw["PROPDESK_RETRIES"] or "2", int)),
-            session_backend=backend,
-            session_dir=Path(session_dir),
-            redis_url=raw["PROPDESK_REDIS_URL"] or "redis://127.0.0.1:6379/0",
-            idle_timeout=_number(
-                "PROPDESK_IDLE_TIMEOUT", raw["PROPDESK_IDLE_TIMEOUT"] or "1800", float
-            ),
-            session_lifetime=_number(
-                "PROPDESK_SESSION_LIFETIME", raw["PROPDESK_SESSION_LIFETIME"] or "43200", float
-            ),
-            cookie_secure=_flag(
-                "PROPDESK_COOKIE_SECURE", env.get("PROPDESK_COOKIE_SECURE", cookie_default)
-            ),
-            login_rate_limit=raw["PROPDESK_LOGIN_RATE_LIMIT"] or "10 per minute",
-            page_size=max(
-                1, int(_number("PROPDESK_PAGE_SIZE", raw["PROPDESK_PAGE_SIZE"] or "100", int))
-            ),
-            proxy_count=int(
-                _number("PROPDESK_PROXY_COUNT", raw["PROPDESK_PROXY_COUNT"] or "0", int)
-            ),
-            trusted_proxies=_networks(raw["PROPDESK_TRUSTED_PROXIES"] or ""),
-            trusted_user_header=(raw["PROPDESK_TRUSTED_USER_HEADER"] or "").strip(),
-            trusted_hosts=tuple(
-                h.strip() for h in (raw["PROPDESK_TRUSTED_HOSTS"] or "").split(",") if h.strip()
-            ),
-            metrics_token=(raw["PROPDESK_METRICS_TOKEN"] or "").strip(),
-            log_level=_level(raw["PROPDESK_LOG_LEVEL"] or "INFO"),
-            max_upload_bytes=int(
-                _number(
-                    "PROPDESK_MAX_UPLOAD_BYTES",
-                    raw["PROPDESK_MAX_UPLOAD_BYTES"] or "536870912",
-                    int,
-                )
-            ),
-            max_response_bytes=int(
-                _number(
-                    "PROPDESK_MAX_RESPONSE_BYTES",
-                    raw["PROPDESK_MAX_RESPONSE_BYTES"] or "67108864",
-                    int,
-                )
-            ),
+            **{spec.field_name: spec.parse(spec.name, texts[spec.name]) for spec in SETTINGS}
         )
+
+
+@dataclass(frozen=True)
+class ServerSettings:
+    """What ``deploy/gunicorn.conf.py`` needs, parsed by the same table and messages."""
+
+    bind: str
+    threads: int
+    workers: int
+    read_timeout: float
+
+
+def server_settings(environ: Mapping[str, str] | None = None) -> ServerSettings:
+    """Parse only gunicorn's settings (the app checks the rest when it starts). ``workers``
+    comes from ``WEB_CONCURRENCY`` (gunicorn's own variable; default 2)."""
+    env = os.environ if environ is None else environ
+    return ServerSettings(
+        bind=read_setting("PROPDESK_BIND", env),
+        threads=read_setting("PROPDESK_THREADS", env),
+        workers=int_at_least(1)("WEB_CONCURRENCY", _given(env, "WEB_CONCURRENCY") or "2"),
+        read_timeout=read_setting("PROPDESK_READ_TIMEOUT", env),
+    )
 
 
 def settings_table() -> str:

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Any, cast
+from typing import cast
 
-from flask import Flask, Response, current_app, request, session, url_for
+from flask import Flask, Response, current_app, request, url_for
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import (
     HTTPException,
@@ -13,6 +13,7 @@ from werkzeug.exceptions import (
     TooManyRequests,
 )
 
+from app import drafts
 from app.cloudbees import (
     AuthenticationError,
     CloudBeesError,
@@ -23,12 +24,9 @@ from app.cloudbees import (
     ValidationError,
 )
 from app.htmx import current_page, is_htmx, notice, redirect_to, render
-from app.login_state import DRAFT_USER, DRAFTS, USER, LoginState
-from app.session_store import SessionStoreUnavailable
+from app.services import services, settings
+from app.sessions.interface import SessionStoreUnavailable
 from app.web.filters import filesize
-
-DRAFT_FIELD = "draft_key"
-NOT_SAVED = {"csrf_token"}
 
 
 def _error(status: int, title: str, message: str) -> Response:
@@ -48,21 +46,13 @@ def _error(status: int, title: str, message: str) -> Response:
 
 def login_again() -> Response:
     """Send the user to login, back to this page after it; keep a form being submitted."""
-    state: LoginState = current_app.extensions["propdesk.login_state"]
-    keep: dict[str, Any] = {}
-    key = request.form.get(DRAFT_FIELD) if request.method == "POST" else None
-    user = session.get(USER)
-    if key and user:
-        drafts = dict(session.get(DRAFTS) or {})
-        drafts[key] = {
-            k: (values if len(values) > 1 else values[0])
-            for k in request.form
-            if k not in NOT_SAVED and (values := request.form.getlist(k))
-        }
-        keep = {DRAFTS: drafts, DRAFT_USER: user}
-    state.end(keep=keep)
-    target = url_for("auth.login", next=current_page(), expired=1)
-    return redirect_to(target)
+    state = services().login_state
+    stored = state.stored()
+    key = request.form.get(drafts.FIELD) if request.method == "POST" else None
+    if key and stored is not None:
+        drafts.keep(key, request.form, stored.user)
+    state.end(keep=drafts.carried())
+    return redirect_to(url_for("auth.login", next=current_page(), expired=1))
 
 
 def handle_cloudbees(err: CloudBeesError) -> Response:
@@ -106,7 +96,7 @@ def handle_rate_limit(err: TooManyRequests) -> Response:
 
 
 def handle_too_large(err: RequestEntityTooLarge) -> Response:
-    limit = current_app.config["PROPDESK"].max_upload_bytes
+    limit = settings().max_upload_bytes
     return _error(
         413,
         "Upload too large",

@@ -21,7 +21,8 @@ from prometheus_client import (
 )
 
 from app.config import Settings
-from app.session_store import STORE_ERRORS, count_active
+from app.services import services
+from app.sessions.stores import STORE_ERRORS
 
 REQUESTS = Counter("propdesk_requests_total", "Dashboard requests", ["route", "method", "status"])
 REQUEST_SECONDS = Histogram("propdesk_request_seconds", "Dashboard request time", ["route"])
@@ -76,7 +77,7 @@ def register_metrics(app: Flask, settings: Settings) -> None:
         if not token or not hmac.compare_digest(offered.encode(), token.encode()):
             abort(404)
         try:
-            SESSIONS.set(count_active(app.extensions["propdesk.activity"]))
+            SESSIONS.set(services().activity.count())
         except STORE_ERRORS:
             SESSIONS.set(-1)
         return Response(generate_latest(_registry()), mimetype=CONTENT_TYPE_LATEST)

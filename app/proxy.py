@@ -5,10 +5,11 @@ from __future__ import annotations
 import ipaddress
 import unicodedata
 
-from flask import Flask, current_app, request
+from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from app.config import Settings
+from app.services import settings as current_settings
 
 
 def register_proxy(app: Flask, settings: Settings) -> None:
@@ -41,7 +42,7 @@ def sso_user() -> str | None:
     the server), empty or overlong values and values with control characters. gunicorn
     drops spellings with underscores (``X_Auth_Request_User``) before they get here.
     """
-    settings: Settings = current_app.config["PROPDESK"]
+    settings = current_settings()
     header = settings.trusted_user_header
     if not header or not _trusted_peer(settings):
         return None

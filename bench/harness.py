@@ -146,14 +146,12 @@ def upstream_calls(stack: Stack, size: int) -> dict[str, int]:
         emu.reset_counts()
         view().raise_for_status()
         out[name] = sum(emu.counts().values())
-    edit = b.get(
-        url + f"/browse/projects/{BENCH_PROJECT}/s{size}/key-00002?view=edit&ctx=row", timeout=30
-    ).text
+    edit = b.get(url + f"/edit/projects/{BENCH_PROJECT}/s{size}/key-00002?ctx=row", timeout=30).text
     fields = dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)"', edit))
     fields["value"] = "edited by the benchmark"
     emu.reset_counts()
     b.post(
-        url + f"/browse/projects/{BENCH_PROJECT}/s{size}/key-00002", data=fields, timeout=30
+        url + f"/edit/projects/{BENCH_PROJECT}/s{size}/key-00002", data=fields, timeout=30
     ).raise_for_status()
     out["edit save"] = sum(emu.counts().values())
     return out

@@ -1,15 +1,30 @@
-"""gunicorn settings for propdesk (used by ``propdesk serve`` and the container)."""
+"""gunicorn settings for propdesk (used by ``propdesk serve`` and the container).
+
+gunicorn loads this file with the project root on ``sys.path`` (``python -m gunicorn`` run
+from the root, or ``PYTHONPATH`` in the container). Bind address, threads and the read
+timeout are parsed by ``app.config`` (same defaults, parsers and messages as the app).
+"""
 
 import os
 import shutil
+import sys
 import tempfile
+from typing import Any
 
-bind = os.environ.get("PROPDESK_BIND", "127.0.0.1:8000")
+from app.config import ConfigError, server_settings
+
+try:
+    _server = server_settings()
+except ConfigError as err:
+    # SystemExit, not a traceback: gunicorn prints tracebacks for errors in this file.
+    sys.exit(f"propdesk: {err}")
+
+bind = _server.bind
 worker_class = "gthread"  # the work is waiting on CloudBees CD: threads, not processes
-workers = int(os.environ.get("WEB_CONCURRENCY", "2"))
-threads = int(os.environ.get("PROPDESK_THREADS", "8"))
+workers = _server.workers
+threads = _server.threads
 # Above the upstream read timeout, so a slow upstream call ends with our message, not a kill.
-timeout = int(float(os.environ.get("PROPDESK_READ_TIMEOUT", "30"))) + 30
+timeout = int(_server.read_timeout) + 30
 graceful_timeout = 20
 keepalive = 5
 # Headers spelled with underscores (X_Auth_Request_User) are dropped: they could spoof the
@@ -31,13 +46,15 @@ if not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="propdesk-metrics-")
 
 
-def on_starting(server):
+def on_starting(server: object) -> None:
+    """Start every run with an empty metrics folder (no counts left from a previous run)."""
     folder = os.environ["PROMETHEUS_MULTIPROC_DIR"]
     shutil.rmtree(folder, ignore_errors=True)
     os.makedirs(folder, exist_ok=True)
 
 
-def child_exit(server, worker):
+def child_exit(server: object, worker: Any) -> None:
+    """Drop a dead worker's live metrics (gauges) from the multiprocess folder."""
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)

@@ -10,7 +10,15 @@ from app.cloudbees.models import CdSession
 from app.cloudbees.projects import ProjectService
 from app.cloudbees.properties import PropertyService
 from app.cloudbees.sessions import SessionService
-from app.cloudbees.transport import Auth, BasicAuth, SessionAuth, Transport, TransportSettings
+from app.cloudbees.transport import (
+    DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_READ_TIMEOUT,
+    Auth,
+    BasicAuth,
+    SessionAuth,
+    Transport,
+    TransportSettings,
+)
 
 
 class CloudBeesClient:
@@ -37,7 +45,7 @@ class CloudBeesClient:
         *,
         ca_bundle: str | Path | None = None,
         verify_tls: bool = True,
-        timeout: tuple[float, float] = (3.05, 30.0),
+        timeout: tuple[float, float] = (DEFAULT_CONNECT_TIMEOUT, DEFAULT_READ_TIMEOUT),
     ) -> CloudBeesClient:
         """Log in with a password and return a client bound to the new session."""
         transport = Transport(

@@ -6,6 +6,7 @@ session ids (requests carry those in headers and bodies, never in the path).
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 
@@ -129,3 +130,22 @@ def error_from_envelope(status: int, body: Any, method: str, path: str) -> Cloud
         code, message, details = "", f"CloudBees CD answered HTTP {status}", ""
     cls = error_class(code, status)
     return cls(message, status=status, code=code, details=details, method=method, path=path)
+
+
+_TEXT_ERROR = re.compile(r"\[(\w+)\]:?\s*(.*)", re.S)
+
+
+def error_from_text(status: int, text: str, method: str, path: str) -> CloudBeesError:
+    """Build the typed error for a plain-text refusal (the publish endpoint answers
+    ``publishArtifactAPI error [NoSuchRepository]: ...``, sometimes with HTTP 200)."""
+    found = _TEXT_ERROR.search(text)
+    code, message = (found.group(1), found.group(2).strip()) if found else ("", text.strip())
+    known = status if status >= 400 else None
+    cls = error_class(code, known) if (code or known) else ServerError
+    return cls(
+        message or f"CloudBees CD refused the call ({code or status})",
+        status=known,
+        code=code,
+        method=method,
+        path=path,
+    )

@@ -28,6 +28,8 @@ def check_property_name(name: str) -> str:
         why = f"'{name}' is a reserved name"
     elif name in (".", ".."):
         why = "'.' and '..' are not names"
+    elif any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
+        why = "it contains a lone surrogate (not encodable as UTF-8)"
     if why:
         raise ValidationError(f"Invalid property name {name!r}: {why}", code="InvalidPropertyName")
     return name

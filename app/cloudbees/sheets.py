@@ -25,6 +25,17 @@ class SheetSlice:
     page: int
     pages: int
 
+    def page_numbers(self, edge: int = 2, around: int = 2) -> list[int | None]:
+        """The page links of a pager: the first and last ``edge`` pages, ``around`` pages
+        either side of this one, and ``None`` where a run of pages is left out."""
+        shown: list[int | None] = []
+        for n in range(1, self.pages + 1):
+            if n <= edge or n > self.pages - edge or abs(n - self.page) <= around:
+                shown.append(n)
+            elif shown and shown[-1] is not None:
+                shown.append(None)
+        return shown
+
 
 def slice_entries(
     entries: Sequence[Any],

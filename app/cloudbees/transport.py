@@ -119,19 +119,31 @@ def system_ca_bundle() -> str:
     return str(DEFAULT_CA_BUNDLE_PATH)
 
 
+# The client's defaults, named once: ``TransportSettings``, ``CloudBeesClient.login`` and the
+# dashboard's ``PROPDESK_*`` settings table (``app/config.py``) all take them from here.
+DEFAULT_CONNECT_TIMEOUT: float = 3.05
+"""Seconds to wait for a TCP connection (a little over a multiple of 3, the TCP resend)."""
+DEFAULT_READ_TIMEOUT: float = 30.0
+"""Seconds to wait for the server's answer once connected."""
+DEFAULT_RETRIES: int = 2
+"""Retries of idempotent calls on connection errors and 502/503/504, with backoff."""
+DEFAULT_MAX_RESPONSE_BYTES: int = 64 * 1024 * 1024
+"""Largest answer read into memory (64 MiB); a larger one is refused."""
+
+
 @dataclass(frozen=True)
 class TransportSettings:
     """Where and how to reach the server. ``server_url`` is the base URL without
     ``/rest/v1.0``; ``verify_tls=False`` is an explicit, logged opt-out."""
 
     server_url: str
-    connect_timeout: float = 3.05
-    read_timeout: float = 30.0
-    retries: int = 2
+    connect_timeout: float = DEFAULT_CONNECT_TIMEOUT
+    read_timeout: float = DEFAULT_READ_TIMEOUT
+    retries: int = DEFAULT_RETRIES
     backoff_factor: float = 0.2
     ca_bundle: Path | None = None
     verify_tls: bool = True
-    max_response_bytes: int = 64 * 1024 * 1024
+    max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
 
     @property
     def api_base(self) -> str:

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, request, session, url_for
+from flask import Blueprint, Response, abort, current_app, g, request, url_for
 from flask.typing import ResponseReturnValue
 
+from app import drafts
 from app.cloudbees import (
     ArtifactVersion,
+    CloudBeesError,
     Conflict,
     NotFound,
     PermissionDenied,
@@ -17,22 +19,21 @@ from app.cloudbees import (
 )
 from app.cloudbees.artifacts import version_key
 from app.htmx import is_htmx, redirect_to, render
-from app.login_state import DRAFTS
 from app.logs import change
+from app.services import cd, settings
 from app.web.nodes import node_url
 from app.web.publish_form import FIELDS, PublishForm
 
 bp = Blueprint("artifacts", __name__, url_prefix="/artifacts")
-DRAFT_KEY = "publish"
 
 
 @bp.get("")
 def index() -> ResponseReturnValue:
     """Every artifact with its latest version (two upstream calls), filterable."""
     q = request.args.get("q", "").strip()
-    artifacts = g.cd.artifacts.all()
+    artifacts = cd().artifacts.all()
     latest: dict[str, ArtifactVersion] = {}
-    for v in g.cd.artifacts.versions():
+    for v in cd().artifacts.versions():
         best = latest.get(v.artifact_name)
         if best is None or version_key(v.version) > version_key(best.version):
             latest[v.artifact_name] = v
@@ -43,59 +44,40 @@ def index() -> ResponseReturnValue:
     )
 
 
-@bp.route("/publish", methods=["GET", "POST"])
+@bp.get("/publish")
 def publish() -> ResponseReturnValue:
-    """The publish form; POST checks, then creates the version or streams the files."""
-    if request.method == "GET":
-        values: dict[str, Any] = {"repository": "default", "dependents": []}
-        prefill = request.args.get("artifact", "")
-        if prefill.count(":") == 1:
-            values["group_id"], values["artifact_key"] = prefill.split(":")
-        draft = _take_draft()
-        if draft:
-            values.update(draft)
-        return _publish_page(values, {}, restored=bool(draft))
+    """The publish form, prefilled from ``?artifact=group:key`` or from a kept draft."""
+    values: dict[str, Any] = {"repository": "default", "dependents": []}
+    prefill = request.args.get("artifact", "")
+    if prefill.count(":") == 1:
+        values["group_id"], values["artifact_key"] = prefill.split(":")
+    draft = drafts.take(drafts.key("publish"))
+    if draft:
+        values.update({name: draft.get(name) for name in draft.fields})
+        values["dependents"] = draft.getlist("dependents")
+    return publish_page(values, {}, restored=bool(draft))
+
+
+@bp.post("/publish")
+def publish_version() -> ResponseReturnValue:
+    """Check the form, then publish the version in one upstream call; the server's
+    refusals are shown next to the field they concern."""
     form = PublishForm.parse(request.form, request.files)
-    if not form.errors:
-        try:
-            g.cd.artifacts.version(form.version_name)
-            form.errors["version"] = f"{form.version_name} already exists."
-        except NotFound:
-            pass
     if form.errors:
-        return _refused(form)
+        return refused(form)
     try:
-        if form.files:
-            version = g.cd.artifacts.publish(
-                form.group_id,
-                form.artifact_key,
-                form.version,
-                [(f.filename or "file", f.stream) for f in form.files],
-                repository=form.repository,
-                description=form.description,
-                dependents=form.dependents,
-            )
-        else:
-            try:
-                g.cd.artifacts.get(form.artifact_name)
-            except NotFound:
-                g.cd.artifacts.create_artifact(form.group_id, form.artifact_key)
-            version = g.cd.artifacts.create_version(
-                form.group_id,
-                form.artifact_key,
-                form.version,
-                repository=form.repository,
-                description=form.description,
-                dependents=form.dependents,
-            )
+        version = cd().artifacts.publish_version(
+            form.group_id,
+            form.artifact_key,
+            form.version,
+            [(f.filename or "file", f.stream) for f in form.files],
+            repository=form.repository,
+            description=form.description,
+            dependents=form.dependents,
+        )
     except (ValidationError, Conflict, NotFound, PermissionDenied) as err:
-        message = err.message
-        if isinstance(err, PermissionDenied):
-            message = f"Not published: {g.user} may not publish artifacts ({err.message})."
-        elif isinstance(err, Conflict):
-            message = f"{form.version_name} already exists."
-        form.errors[PublishForm.field_for(err.code)] = message
-        return _refused(form)
+        form.errors[PublishForm.field_for(err.code)] = refusal(form, err)
+        return refused(form)
     change(
         current_app.logger,
         "artifact_version.published",
@@ -107,40 +89,37 @@ def publish() -> ResponseReturnValue:
     )
 
 
-def _take_draft() -> dict[str, Any] | None:
-    drafts = session.get(DRAFTS)
-    if not drafts or DRAFT_KEY not in drafts:
-        return None
-    remaining = dict(drafts)
-    draft = dict(remaining.pop(DRAFT_KEY))
-    session[DRAFTS] = remaining
-    dependents = draft.get("dependents") or []
-    draft["dependents"] = [dependents] if isinstance(dependents, str) else list(dependents)
-    return draft
+def refusal(form: PublishForm, err: CloudBeesError) -> str:
+    """The message next to a field for a refusal of the server (by its type)."""
+    if isinstance(err, PermissionDenied):
+        return f"Not published: {g.user} may not publish artifacts ({err.message})."
+    if isinstance(err, Conflict):
+        return f"{form.version_name} already exists."
+    return err.message
 
 
-def _publish_page(
+def publish_page(
     values: dict[str, Any], errors: dict[str, str], *, status: int = 200, restored: bool = False
 ) -> Response:
-    settings = current_app.config["PROPDESK"]
+    """The publish form page, filled with ``values``, with ``errors`` by field."""
     return render(
         "artifacts/publish.html",
         values=values,
         errors=errors,
         status=status,
-        artifacts=g.cd.artifacts.all(),
-        repositories=g.cd.artifacts.repositories(),
-        max_upload=settings.max_upload_bytes,
+        artifacts=cd().artifacts.all(),
+        repositories=cd().artifacts.repositories(),
+        max_upload=settings().max_upload_bytes,
         restored=restored,
         fields=FIELDS,
     )
 
 
-def _refused(form: PublishForm) -> Response:
+def refused(form: PublishForm) -> Response:
     """422: the field messages, swapped out-of-band next to each field, so the form in the
     browser (files included) stays exactly as the person left it."""
     if not is_htmx():
-        return _publish_page(form.values(), form.errors, status=422)
+        return publish_page(form.values(), form.errors, status=422)
     return render("artifacts/_publish_errors.html", errors=form.errors, fields=FIELDS, status=422)
 
 
@@ -151,8 +130,8 @@ def artifact(name: str) -> ResponseReturnValue:
         return version_page(name)
     if name.count(":") != 1:
         abort(404)
-    found = g.cd.artifacts.get(name)
-    versions = g.cd.artifacts.versions(name)
+    found = cd().artifacts.get(name)
+    versions = cd().artifacts.versions(name)
     return render(
         "artifacts/artifact.html",
         artifact=found,
@@ -162,7 +141,7 @@ def artifact(name: str) -> ResponseReturnValue:
 
 
 def version_page(name: str) -> ResponseReturnValue:
-    version = g.cd.artifacts.version(name)
+    version = cd().artifacts.version(name)
     sheet = node_url(PropertyPath.artifact_version(version.name), True)
     return render("artifacts/version.html", version=version, sheet_url=sheet)
 

@@ -1,18 +1,11 @@
-"""Login and logout through CloudBees CD, and the login gate in front of every page."""
+"""Login and logout through CloudBees CD, and the hooks in front of every request: the
+file-store sweep, the SSO identity a trusted proxy announces, and the login gate."""
 
 from __future__ import annotations
 
 import contextlib
 
-from flask import (
-    Blueprint,
-    Flask,
-    current_app,
-    g,
-    request,
-    session,
-    url_for,
-)
+from flask import Blueprint, Flask, current_app, g, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.cloudbees import (
@@ -23,11 +16,12 @@ from app.cloudbees import (
 )
 from app.cloudbees.models import CdSession
 from app.cloudbees.sessions import SessionService
+from app.errors import login_again
 from app.extensions import limiter
 from app.htmx import current_page, redirect_to, render
-from app.login_state import LoginState
 from app.proxy import sso_user
 from app.redirects import safe_next
+from app.services import services, settings, use_client
 from app.web.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -41,17 +35,20 @@ PUBLIC_ENDPOINTS = {
 }
 
 
-def _state() -> LoginState:
-    state: LoginState = current_app.extensions["propdesk.login_state"]
-    return state
-
-
 def _login_user_key() -> str:
     return "user:" + (request.form.get("username") or "").strip().lower()
 
 
 def _login_limit() -> str:
-    return str(current_app.config["PROPDESK"].login_rate_limit)
+    return settings().login_rate_limit
+
+
+def unreachable_message(err: UpstreamUnavailable) -> str:
+    """Why the login could not reach CloudBees CD, decided by the transport's error code."""
+    if err.code == "Timeout":
+        host, timeout = settings().cd_host, settings().read_timeout
+        return f"CloudBees CD at {host} is not reachable (no answer within {timeout:g} s)"
+    return err.message
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -72,30 +69,18 @@ def login() -> ResponseReturnValue:
         )
     if not form.validate_on_submit():
         return render("auth/login.html", form=form, status=422)
-    settings = current_app.config["PROPDESK"]
-    transport = current_app.extensions["propdesk.transport"]
     try:
-        cd_session = SessionService(transport).login(
+        cd_session = SessionService(services().transport).login(
             form.username.data or "", form.password.data or ""
         )
     except AuthenticationError as err:
         return render("auth/login.html", form=form, error=err.message, status=401)
     except UpstreamUnavailable as err:
-        detail = err.message.split(" is not reachable", 1)[-1].strip() or ""
-        message = f"CloudBees CD at {settings.cd_host} is not reachable"
-        if "did not answer" in err.message:
-            message += f" (no answer within {settings.read_timeout:g} s)"
-        elif detail:
-            message += f" {detail}"
-        return render("auth/login.html", form=form, error=message, status=503)
+        return render("auth/login.html", form=form, error=unreachable_message(err), status=503)
     except CloudBeesError as err:
-        return render(
-            "auth/login.html",
-            form=form,
-            status=502,
-            error=f"CloudBees CD at {settings.cd_host} refused the login: {err.message}",
-        )
-    _state().start(
+        message = f"CloudBees CD at {settings().cd_host} refused the login: {err.message}"
+        return render("auth/login.html", form=form, status=502, error=message)
+    services().login_state.start(
         cd_session.user_name or form.username.data or "",
         cd_session.session_id,
         sso_user=g.get("sso_user"),
@@ -108,54 +93,58 @@ def login() -> ResponseReturnValue:
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
     """End the upstream session (failures there are ignored) and ours."""
-    upstream = session.get("upstream_session")
-    if upstream:
-        transport = current_app.extensions["propdesk.transport"]
+    state = services().login_state
+    stored = state.stored()
+    if stored is not None:
         # A failure there is ignored: the upstream session dies by itself; ours ends below.
         with contextlib.suppress(CloudBeesError):
-            SessionService(transport).logout(CdSession(session.get("user", ""), upstream))
-    _state().end()
+            SessionService(services().transport).logout(
+                CdSession(stored.user, stored.upstream_session)
+            )
+    state.end()
     return redirect_to(url_for("auth.login", logged_out=1))
 
 
-def require_login() -> ResponseReturnValue | None:
-    """Before every request: pages need a live login; otherwise go to login."""
-    sweeper = current_app.extensions.get("propdesk.sweeper")
+def sweep_sessions() -> None:
+    """Before every request: now and then, delete expired session files."""
+    sweeper = services().sweeper
     if sweeper is not None:
         sweeper.maybe_sweep()
+
+
+def read_sso_identity() -> None:
+    """Before every request: who the trusted proxy says is at the keyboard, if anyone."""
     g.sso_user = sso_user()
+
+
+def require_login() -> ResponseReturnValue | None:
+    """Before every request: pages need a live login (else: to the login page, with the
+    form being sent kept as a draft); a login of another SSO user ends."""
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
         return None
-    logged_in = _state().current()
+    state = services().login_state
+    logged_in = state.current()
     if logged_in is not None and g.sso_user and logged_in.sso_user != g.sso_user:
         # A different person is at the keyboard (the SSO user changed): end this login.
         current_app.logger.warning(
             "sso user changed; login ended", extra={"event": "sso_user_changed"}
         )
-        _state().end()
+        state.end()
         logged_in = None
     if logged_in is None:
-        if session.get("user"):
-            _state().end()  # idle or too old: the login is over
+        if state.stored() is not None:
+            return login_again()  # idle or too old: the login is over, the form is kept
         return redirect_to(url_for("auth.login", next=current_page()))
     g.user = logged_in.user
-    g.cd = CloudBeesClient.for_session(
-        current_app.extensions["propdesk.transport"], logged_in.upstream_session
-    )
+    use_client(CloudBeesClient.for_session(services().transport, logged_in.upstream_session))
     return None
 
 
 def protect(app: Flask) -> None:
+    """Run the three hooks, in order, before every request of ``app``."""
+    app.before_request(sweep_sessions)
+    app.before_request(read_sso_identity)
     app.before_request(require_login)
-
-    @app.context_processor
-    def identity() -> dict[str, object]:
-        settings = app.config["PROPDESK"]
-        return {
-            "current_user": g.get("user"),
-            "cd_host": settings.cd_host,
-            "sso_user": g.get("sso_user"),
-        }
 
 
 __all__ = ["bp", "protect"]

@@ -1,238 +1,149 @@
-"""The property browser and editor: sheets, properties, click-to-edit, create, delete.
+"""Reading properties: the projects list, a sheet as a table, a property's page, and the
+fragments htmx swaps back in (a row, a property's detail).
 
-Views parse the request, call the service layer once (twice where a re-read guards against
-lost updates) and render a full page or an htmx fragment.
+Every view reads the node of its URL (``app.web.nodes``), calls the service layer once and
+renders a page or a fragment. Writes live in ``app.web.editing``.
 """
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, abort, current_app, g, request, session
+from flask import Blueprint, Response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app.cloudbees import (
-    CloudBeesError,
-    Conflict,
-    NotFound,
-    PermissionDenied,
-    Property,
-    PropertyPath,
-    ValidationError,
-)
-from app.cloudbees.paths import check_property_name
+from app import drafts
+from app.cloudbees import CloudBeesError, NotFound, Property, PropertyPath, ValidationError
+from app.cloudbees.references import broken_reference
 from app.cloudbees.sheets import SheetSlice
-from app.edit_lock import EditLocks, LockBusy
 from app.htmx import is_htmx, notice, redirect_to, render
-from app.login_state import DRAFTS
-from app.logs import change
-from app.web.nodes import Node, breadcrumbs, current_node, node_url
-from app.web.sheet_view import SheetQuery
+from app.services import cd, settings
+from app.web.edit_form import EditForm
+from app.web.nodes import Node, as_sheet, breadcrumbs, node_url, pass_node
+from app.web.sheet_view import SheetLinks, SheetQuery
 
 bp = Blueprint("browse", __name__)
-ROW = "row"
-DETAIL = "detail"
+bp.url_value_preprocessor(pass_node)
+RESTORED = "Your unsaved edit is back in its form: review it, then save."
 
 
-@dataclass(frozen=True)
-class EditForm:
-    """What an editor posts: the new text and the state it started from."""
-
-    value: str
-    description: str
-    expandable: bool
-    base_value: str
-    base_description: str
-    base_expandable: bool
-    base_modified: str
-
-    @classmethod
-    def from_form(cls, form: Any) -> EditForm:
-        return cls(
-            value=_text(form.get("value", "")),
-            description=_text(form.get("description", "")),
-            expandable=form.get("expandable") == "1",
-            base_value=_text(form.get("base_value", "")),
-            base_description=_text(form.get("base_description", "")),
-            base_expandable=form.get("base_expandable") == "1",
-            base_modified=form.get("base_modified", ""),
-        )
-
-    @classmethod
-    def start(cls, prop: Property) -> EditForm:
-        value = prop.value or ""
-        return cls(
-            value,
-            prop.description,
-            prop.expandable,
-            value,
-            prop.description,
-            prop.expandable,
-            _stamp(prop),
-        )
-
-    def changed_since(self, current: Property) -> bool:
-        """Someone else changed the property after this edit began (values compared with
-        line ends normalised, as the browser sends them)."""
-        return (
-            _text(current.value or "") != self.base_value
-            or current.description != self.base_description
-            or current.expandable != self.base_expandable
-        )
-
-
-def _text(raw: str) -> str:
-    """Browsers send CRLF in textareas; the value keeps the user's own line breaks as LF."""
-    return raw.replace("\r\n", "\n")
-
-
-def _stamp(prop: Property) -> str:
-    return prop.modify_time.isoformat() if prop.modify_time else ""
-
-
-def _draft_key(path: PropertyPath, kind: str = "edit") -> str:
-    return f"{kind}:{path}"
-
-
-def _take_draft(key: str) -> dict[str, str] | None:
-    drafts = session.get(DRAFTS)
-    if not drafts or key not in drafts:
-        return None
-    remaining = dict(drafts)
-    draft = remaining.pop(key)
-    session[DRAFTS] = remaining
-    return dict(draft)
-
-
-# -- pages ---------------------------------------------------------------------------------
 @bp.get("/browse/")
 def index() -> ResponseReturnValue:
     """Projects (plugin projects behind a toggle) and the server-level sheet."""
     show_plugins = request.args.get("plugins") == "1"
-    projects = [p for p in g.cd.projects.all() if show_plugins or not p.is_plugin]
+    projects = [
+        (p, PropertyPath.project(p.name))
+        for p in cd().projects.all()
+        if show_plugins or not p.is_plugin
+    ]
     return render(
         "browse/index.html",
         projects=projects,
         show_plugins=show_plugins,
-        node_url=node_url,
-        PropertyPath=PropertyPath,
+        server=PropertyPath.server(),
     )
 
 
-@bp.route("/browse/<path:rest>", methods=["GET", "POST", "DELETE"])
-def node(rest: str) -> ResponseReturnValue:
-    """Every sheet and property below ``/browse/``."""
-    found = current_node()
-    if found is None:
-        abort(404)
-    if request.method == "DELETE":
-        return delete(found)
-    if request.method == "POST":
-        return create(found) if found.is_sheet else save(found)
-    view = request.args.get("view", "")
-    if view in ("confirm-delete", ROW):
-        return entry(found.path, view)
-    if found.is_sheet:
-        if view == "new":
-            return new_form(found.path, request.args.get("kind", "value"))
-        return sheet(found.path)
-    return property_view(found.path, view)
+@bp.get("/browse/<node:path>")
+def show(node: Node) -> ResponseReturnValue:
+    """A sheet's page (URL ends with ``/``) or a property's page."""
+    if "view" in request.args:
+        return legacy_view(node)
+    return sheet_page(node.path) if node.is_sheet else property_page(node.path)
 
 
-def sheet(path: PropertyPath) -> ResponseReturnValue:
-    """A sheet as a table: one upstream call, filtered, sorted and paged here."""
+def sheet_page(path: PropertyPath) -> ResponseReturnValue:
+    """A sheet as a table: one upstream call, filtered, sorted and paged here; for htmx
+    (filter, sort, page links) the table alone."""
     query = SheetQuery.from_args(request.args.to_dict())
     try:
-        page = _page(path, query)
+        page = read_page(path, query)
     except ValidationError:
         # Asked as a sheet, but it is a value: show it as a property instead.
         return redirect_to(node_url(path, False))
-    drafts = {
+    kept = {
         name: draft
         for name in (p.name for p in page.rows)
-        if (draft := _take_draft(_draft_key(path.child(name)))) is not None
+        if (draft := drafts.take(drafts.key("edit", path.child(name)))) is not None
     }
-    new_draft = _take_draft(_draft_key(path, "new"))
+    new_draft = drafts.take(drafts.key("new", path))
     response = render(
         "browse/sheet.html",
         "browse/_sheet_table.html",
         path=path,
         page=page,
         query=query,
+        links=SheetLinks.of(path),
         crumbs=breadcrumbs(path),
-        drafts=drafts,
+        drafts={name: EditForm.from_form(d) for name, d in kept.items()},
         new_draft=new_draft,
-        **_helpers(),
     )
-    if drafts or new_draft:
-        notice(response, "Your unsaved edit is back in its form: review it, then save.")
-    return response
+    return notice(response, RESTORED) if kept or new_draft else response
 
 
-def _page(path: PropertyPath, query: SheetQuery) -> SheetSlice:
-    return g.cd.properties.sheet_page(  # type: ignore[no-any-return]
+def read_page(path: PropertyPath, query: SheetQuery) -> SheetSlice:
+    """The page of ``path`` that ``query`` asks for (one upstream call)."""
+    return cd().properties.sheet_page(
         path,
         needle=query.q,
         sort=query.sort,
         descending=query.desc,
         page=query.page,
-        page_size=current_app.config["PROPDESK"].page_size,
+        page_size=settings().page_size,
     )
 
 
-def property_view(path: PropertyPath, view: str) -> ResponseReturnValue:
-    """A property's detail page, or one of its fragments (editor, detail view)."""
-    ctx = request.args.get("ctx", DETAIL)
-    prop = g.cd.properties.get(path)
-    if prop.is_sheet and view == "":
+def property_page(path: PropertyPath) -> ResponseReturnValue:
+    """A property's page: its value, the server's expansion of it, its fields; with the
+    editor open when a draft of it was kept."""
+    prop = cd().properties.get(path)
+    if prop.is_sheet:
         return redirect_to(node_url(path, True))
-    if view == "edit":
-        return _editor(path, prop, EditForm.start(prop), ctx)
-    if view == DETAIL:
-        return render(
-            "browse/_detail.html",
-            path=path,
-            prop=prop,
-            expanded=_expanded(path, prop),
-            **_helpers(),
-        )
-    draft = _take_draft(_draft_key(path))
+    draft = drafts.take(drafts.key("edit", path))
     response = render(
         "browse/property.html",
         path=path,
         prop=prop,
         crumbs=breadcrumbs(path),
-        expanded=_expanded(path, prop),
-        draft=draft,
+        expanded=expanded(path, prop),
         form=EditForm.from_form(draft) if draft else None,
-        **_helpers(),
     )
-    if draft:
-        notice(response, "Your unsaved edit is back in its form: review it, then save.")
-    return response
+    return notice(response, RESTORED) if draft else response
 
 
-def entry(path: PropertyPath, view: str) -> ResponseReturnValue:
-    """A property's or sub-sheet's row in its parent table, or its delete prompt (for a
-    sheet, with how many properties it holds: one recursive read, only when deleting)."""
-    prop = g.cd.properties.get(path)
-    count = None
-    if view == "confirm-delete" and prop.is_sheet:
-        count = _count(g.cd.properties.sheet(path, recurse=True).properties)
+@bp.get("/detail/<node:path>")
+def detail(node: Node) -> ResponseReturnValue:
+    """A property's detail section (what "Cancel" and "Take theirs" swap back in)."""
+    if not is_htmx():
+        return redirect(node_url(node.path, False))
+    prop = cd().properties.get(node.path)
+    return render(
+        "browse/_detail.html", path=node.path, prop=prop, expanded=expanded(node.path, prop)
+    )
+
+
+@bp.get("/row/<node:path>")
+def row(node: Node) -> ResponseReturnValue:
+    """A property's or sub-sheet's row in its parent table."""
+    if not is_htmx():
+        return redirect(node_url(node.path.parent, True))
+    prop = cd().properties.get(node.path)
+    return render_row(node.path, prop)
+
+
+def render_row(
+    path: PropertyPath, prop: Property, *, confirm: bool = False, count: int | None = None
+) -> Response:
+    """One row of its sheet's table; ``confirm`` turns it into a delete prompt (``count``:
+    how many properties a sheet being deleted holds)."""
     return render(
         "browse/_row.html",
-        path=path.parent,
         prop=prop,
-        confirm=view != ROW,
+        links=SheetLinks.of(path.parent),
+        confirm=confirm,
         count=count,
-        **_helpers(),
     )
-
-
-def _count(props: tuple[Property, ...]) -> int:
-    return sum(1 + (_count(p.sheet.properties) if p.sheet else 0) for p in props)
 
 
 @dataclass(frozen=True)
@@ -244,221 +155,40 @@ class Expanded:
     error: str = ""
 
 
-def _expanded(path: PropertyPath, prop: Property) -> Expanded | None:
+def expanded(path: PropertyPath, prop: Property) -> Expanded | None:
+    """The expanded value of a property holding references (one more read), or which
+    reference is broken (checked in the raw value), or the server's message as it is."""
     if not prop.has_references:
         return None
     try:
-        return Expanded(value=g.cd.properties.get(path, expand=True).value)
+        return Expanded(value=cd().properties.get(path, expand=True).value)
     except NotFound as err:
-        found = re.search(r"'([^']+)'", err.message)
-        return Expanded(broken=found.group(1) if found else err.message)
+        broken = broken_reference(cd().properties, prop.value or "")
+        return Expanded(broken=broken) if broken else Expanded(error=err.message)
     except CloudBeesError as err:
         if err.status == 401:
             raise
         return Expanded(error=err.message)
 
 
-@bp.app_template_filter("draft_form")
-def draft_form(draft: dict[str, str]) -> EditForm:
-    """An editor's fields from a draft kept across a login."""
-    return EditForm.from_form(draft)
+LEGACY_VIEWS = {
+    "edit": "editing.edit",
+    "new": "editing.new",
+    "confirm-delete": "editing.confirm_delete",
+    "row": "browse.row",
+    "detail": "browse.detail",
+}
 
 
-def _helpers() -> dict[str, Any]:
-    return {"node_url": node_url, "ROW": ROW, "DETAIL": DETAIL}
+def legacy_view(node: Node) -> ResponseReturnValue:
+    """``/browse/<path>?view=...`` URLs of earlier versions: redirect to the action's own
+    URL, keeping the other arguments."""
+    endpoint = LEGACY_VIEWS.get(request.args.get("view", ""))
+    args: dict[str, Any] = {k: v for k, v in request.args.items() if k != "view"}
+    if endpoint is None:
+        return redirect(node_url(node.path, node.is_sheet, **args))
+    target = as_sheet(node.path) if node.is_sheet else node.path
+    return redirect(url_for(endpoint, path=target, **args))
 
 
-# -- editing -------------------------------------------------------------------------------
-def _editor(
-    path: PropertyPath,
-    prop: Property,
-    form: EditForm,
-    ctx: str,
-    *,
-    error: str = "",
-    status: int = 200,
-) -> Response:
-    template = "browse/_row_edit.html" if ctx == ROW else "browse/_detail_edit.html"
-    return render(
-        template,
-        path=path,
-        prop=prop,
-        form=form,
-        ctx=ctx,
-        error=error,
-        draft_key=_draft_key(path),
-        status=status,
-        **_helpers(),
-    )
-
-
-def _after_write(path: PropertyPath, prop: Property, ctx: str, message: str) -> Response:
-    if ctx == ROW:
-        response = render(
-            "browse/_row.html", path=path.parent, prop=prop, confirm=False, count=None, **_helpers()
-        )
-    else:
-        response = render(
-            "browse/_detail.html",
-            path=path,
-            prop=prop,
-            expanded=_expanded(path, prop),
-            **_helpers(),
-        )
-    return notice(response, message)
-
-
-def save(node: Node) -> ResponseReturnValue:
-    """Save an edit unless someone changed the property since the edit began. The re-read
-    and the write happen under a lock shared by every propdesk worker and replica."""
-    path = node.path
-    ctx = request.form.get("ctx", DETAIL)
-    form = EditForm.from_form(request.form)
-    locks: EditLocks = current_app.extensions["propdesk.locks"]
-    try:
-        with locks.hold(f"{current_app.config['PROPDESK'].cd_url}|{path}"):
-            return _save_locked(path, ctx, form)
-    except LockBusy:
-        current = g.cd.properties.get(path)
-        return _editor(
-            path,
-            current,
-            form,
-            ctx,
-            status=409,
-            error="Not saved: someone else is saving this property right now. "
-            "Your text is kept; save again in a moment.",
-        )
-
-
-def _save_locked(path: PropertyPath, ctx: str, form: EditForm) -> Response:
-    current = g.cd.properties.get(path)
-    if current.is_sheet:
-        return _editor(
-            path,
-            current,
-            form,
-            ctx,
-            status=422,
-            error="This is a property sheet now; it has no value to edit.",
-        )
-    if form.changed_since(current) and request.form.get("force") != "1":
-        response = render(
-            "browse/_conflict.html",
-            path=path,
-            prop=current,
-            form=form,
-            theirs=EditForm.start(current),
-            ctx=ctx,
-            draft_key=_draft_key(path),
-            status=409,
-            **_helpers(),
-        )
-        return notice(response, "Not saved: someone changed this property meanwhile.", "error")
-    value = form.value
-    if current.value and "\r\n" in current.value and "\n" not in current.value.replace("\r\n", ""):
-        value = value.replace("\n", "\r\n")  # the value used CRLF line ends: keep them
-    try:
-        saved = g.cd.properties.set(
-            path, value, description=form.description, expandable=form.expandable
-        )
-    except (PermissionDenied, ValidationError, Conflict) as err:
-        return _editor(path, current, form, ctx, status=422, error=_refusal(err))
-    change(
-        current_app.logger, "property.saved", path=str(path), forced=bool(request.form.get("force"))
-    )
-    if saved.modify_time is None or saved.value is None:  # a PUT answer with only some fields
-        saved = g.cd.properties.get(path)
-    return _after_write(path, saved, ctx, f"Saved {path.name}.")
-
-
-def _refusal(err: CloudBeesError) -> str:
-    if isinstance(err, PermissionDenied):
-        return f"Not saved: {g.user} may not change properties here ({err.message})."
-    return f"Not saved: {err.message}"
-
-
-def new_form(path: PropertyPath, kind: str) -> ResponseReturnValue:
-    kind = "sheet" if kind == "sheet" else "value"
-    return render(
-        "browse/_new_form.html",
-        path=path,
-        kind=kind,
-        values={},
-        error="",
-        draft_key=_draft_key(path, "new"),
-        **_helpers(),
-    )
-
-
-def create(node: Node) -> ResponseReturnValue:
-    """Create a property or a sheet in this sheet; the table comes back re-read."""
-    path = node.path
-    kind = "sheet" if request.form.get("kind") == "sheet" else "value"
-    values = {k: _text(request.form.get(k, "")) for k in ("name", "value", "description")}
-    values["expandable"] = "1" if request.form.get("expandable") == "1" else "0"
-    values["kind"] = kind
-    try:
-        name = check_property_name(values["name"].strip())
-        target = path.child(name)
-        if kind == "sheet":
-            g.cd.properties.create_sheet(target, description=values["description"])
-        else:
-            g.cd.properties.create(
-                target,
-                values["value"],
-                description=values["description"],
-                expandable=values["expandable"] == "1",
-            )
-    except (ValidationError, Conflict, PermissionDenied) as err:
-        response = render(
-            "browse/_new_form.html",
-            path=path,
-            kind=kind,
-            values=values,
-            error=_refusal(err),
-            draft_key=_draft_key(path, "new"),
-            status=422,
-            **_helpers(),
-        )
-        response.headers["HX-Retarget"] = "#new-form"
-        response.headers["HX-Reswap"] = "innerHTML"
-        return response
-    change(current_app.logger, "property.created", path=str(target), kind=kind)
-    if not is_htmx():
-        return redirect_to(node_url(path, True))
-    query = SheetQuery.from_args({**request.args.to_dict(), **request.form.to_dict()})
-    page = _page(path, query)
-    response = render(
-        "browse/_sheet_table.html",
-        path=path,
-        page=page,
-        query=query,
-        drafts={},
-        new_created=True,
-        **_helpers(),
-    )
-    label = "sheet" if kind == "sheet" else "property"
-    return notice(response, f"Created {label} {name}.")
-
-
-def delete(node: Node) -> ResponseReturnValue:
-    """Delete a property, or a sheet with everything in it."""
-    path = node.path
-    if path.is_owner:
-        abort(405)
-    try:
-        g.cd.properties.delete(path)
-    except PermissionDenied as err:
-        response = Response("", 403)
-        response.headers["HX-Reswap"] = "none"
-        return notice(response, _refusal(err).replace("Not saved", "Not deleted"), "error")
-    except NotFound:
-        pass  # already gone: the row goes away all the same
-    else:
-        change(current_app.logger, "property.deleted", path=str(path))
-    if request.args.get("ctx") == DETAIL or not is_htmx():
-        response = redirect_to(node_url(path.parent, True))
-    else:
-        response = Response("", 200)
-    return notice(response, f"Deleted {path.name}.")
+__all__ = ["bp", "expanded", "read_page", "render_row"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import uuid
 
-from flask import Blueprint, current_app, jsonify
+from flask import Blueprint, jsonify
 from flask.typing import ResponseReturnValue
 
 from app.extensions import csrf, limiter
+from app.services import services
 
 bp = Blueprint("health", __name__)
 csrf.exempt(bp)
@@ -23,7 +24,7 @@ def healthz() -> ResponseReturnValue:
 @bp.get("/readyz")
 def readyz() -> ResponseReturnValue:
     """The session store answers a write and a read."""
-    store = current_app.extensions["propdesk.activity"]
+    store = services().activity
     key = f"readyz:{uuid.uuid4().hex}"
     try:
         ok = bool(store.set(key, 1, timeout=10)) and store.get(key) == 1

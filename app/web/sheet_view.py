@@ -1,10 +1,24 @@
-"""The view of a sheet a URL asks for (filter, sort, page), read from the query string."""
+"""The view of a sheet a URL asks for (filter, sort, page), and the URLs of its rows."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask import url_for
+
+from app.cloudbees import PropertyPath
 from app.cloudbees.sheets import SORTS
+from app.web.nodes import Node
+
+DEFAULTS = {"q": "", "sort": "name", "dir": "asc", "page": "1"}
+
+
+@dataclass(frozen=True)
+class SortLink:
+    """A column header's link: its arrow (when the table is sorted by it) and arguments."""
+
+    arrow: str
+    args: dict[str, str]
 
 
 @dataclass(frozen=True)
@@ -39,5 +53,36 @@ class SheetQuery:
             "page": str(self.page),
         }
         merged.update({k: str(v) for k, v in changes.items()})
-        defaults = {"q": "", "sort": "name", "dir": "asc", "page": "1"}
-        return {k: v for k, v in merged.items() if v != defaults[k]}
+        return {k: v for k, v in merged.items() if v != DEFAULTS[k]}
+
+    def sort_link(self, column: str) -> SortLink:
+        """The header link of ``column``: sorted by it, a click turns the direction; else
+        names sort ascending and times newest first. Always back to page 1."""
+        if column == self.sort:
+            arrow = " ↓" if self.desc else " ↑"
+            descending = not self.desc
+        else:
+            arrow = ""
+            descending = column == "modified"
+        return SortLink(arrow, self.args(sort=column, dir="desc" if descending else "asc", page=1))
+
+
+@dataclass(frozen=True)
+class SheetLinks:
+    """URL prefixes of a sheet's rows: a row's URL is a prefix plus its encoded name (one
+    encoding per row, so a 100-row page stays cheap to render)."""
+
+    show: str
+    edit: str
+    delete: str
+    row: str
+
+    @classmethod
+    def of(cls, sheet: PropertyPath) -> SheetLinks:
+        node = Node(sheet, True)
+        return cls(
+            show=url_for("browse.show", path=node),
+            edit=url_for("editing.edit", path=node),
+            delete=url_for("editing.confirm_delete", path=node),
+            row=url_for("browse.row", path=node),
+        )

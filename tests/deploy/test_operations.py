@@ -49,7 +49,7 @@ def test_metrics_need_the_token_and_count_by_route(site: DashboardProcess) -> No
         ln
         for ln in text.splitlines()
         if ln.startswith("propdesk_requests_total{")
-        and 'route="/browse/<path:rest>"' in ln
+        and 'route="/browse/<node:path>"' in ln
         and 'status="200"' in ln
     )
     assert float(line.rsplit(" ", 1)[1]) == 6.0  # summed across worker processes
@@ -72,7 +72,7 @@ def test_json_logs_with_request_id_and_no_secrets(
     assert bad_id.headers["X-Request-ID"] != 'x" y'
     token = csrf_from(page.text)
     browser.post(
-        site.url + "/browse/projects/Default/",
+        site.url + "/new/projects/Default/",
         data={"kind": "value", "name": "logged-change", "value": "v"},
         headers={"HX-Request": "true", "X-CSRFToken": token, "X-Request-ID": "req-43"},
         timeout=10,

@@ -81,7 +81,7 @@ def test_prefix_kept_in_links_redirects_htmx_static_and_cookie(proxied: Dashboar
     )
     sheet = http.get(proxied.url + "/browse/projects/checkout-service/", timeout=10).text
     assert 'href="/propdesk/browse/projects/checkout-service/ci/"' in sheet
-    assert 'hx-get="/propdesk/browse/projects/checkout-service/?view=new&amp;kind=value"' in sheet
+    assert 'hx-get="/propdesk/new/projects/checkout-service/?kind=value"' in sheet
     assert 'action="/propdesk/logout"' in sheet
     hrefs = re.findall(r'(?:href|src|action|hx-get|hx-post|hx-delete)="([^"]+)"', sheet)
     assert hrefs and all(h.startswith("/propdesk/") for h in hrefs), hrefs
@@ -153,7 +153,7 @@ def test_sso_user_from_trusted_peer(sso_site: DashboardProcess, tmp_path: Path) 
     assert "(SSO: alice)" in browse.text
     token = csrf_from(browse.text)
     made = http.post(
-        sso_site.url + "/browse/projects/Default/",
+        sso_site.url + "/new/projects/Default/",
         data={"kind": "value", "name": f"sso-{token[:6]}", "value": "x"},
         headers={"HX-Request": "true", "X-CSRFToken": token},
         timeout=10,

@@ -5,15 +5,23 @@ Every test talks to a real emulator process over HTTP; one test per rule of the 
 
 from __future__ import annotations
 
+import hashlib
 import re
+import sqlite3
+import threading
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
+from contextlib import contextmanager
+from pathlib import Path
 from typing import Any
 
 import pytest
 import requests
+from werkzeug.serving import make_server
 
+from emulator import EmulatorSettings, create_emulator
 from tests.support.servers import EmulatorProcess
 
 ISO = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$")
@@ -227,23 +235,56 @@ def test_logout_kills_the_session(emulator: EmulatorProcess) -> None:
     assert r.status_code == 401
 
 
-def test_session_lifetime_is_configurable(tmp_path: Any) -> None:
-    emu = EmulatorProcess(tmp_path, seed=None, session_lifetime=1.0)
+class ManualClock:
+    """A time source that moves only when told to."""
+
+    def __init__(self) -> None:
+        self.now = 1_800_000_000.0
+
+    def __call__(self) -> float:
+        return self.now
+
+    def advance(self, seconds: float) -> None:
+        self.now += seconds
+
+
+@contextmanager
+def emulator_on_a_clock(workdir: Path, clock: ManualClock, **settings: Any) -> Iterator[str]:
+    """An emulator in this process whose sessions age by ``clock``, over real HTTP on a free
+    loopback port; yields its API base URL."""
+    app = create_emulator(
+        EmulatorSettings(
+            db_path=workdir / "emulator.sqlite3", files_dir=workdir / "files", **settings
+        ),
+        clock=clock,
+    )
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
     try:
-        sid = requests.post(
-            emu.api + "/sessions", json={"userName": "admin", "password": "changeme"}, timeout=10
-        ).json()["sessionId"]
-        assert (
-            requests.get(emu.api + "/projects", headers={"sessionId": sid}, timeout=10).status_code
-            == 200
-        )
-        time.sleep(2.2)
-        assert (
-            requests.get(emu.api + "/projects", headers={"sessionId": sid}, timeout=10).status_code
-            == 401
-        )
+        yield f"http://127.0.0.1:{server.server_port}/rest/v1.0"
     finally:
-        emu.stop()
+        server.shutdown()
+        server.server_close()
+
+
+def test_session_lifetime_is_configurable(tmp_path: Path) -> None:
+    clock = ManualClock()
+    with emulator_on_a_clock(tmp_path, clock, session_lifetime=60.0) as api:
+        sid = requests.post(
+            api + "/sessions", json={"userName": "admin", "password": "changeme"}, timeout=10
+        ).json()["sessionId"]
+
+        def status() -> int:
+            return requests.get(
+                api + "/projects", headers={"sessionId": sid}, timeout=10
+            ).status_code
+
+        assert status() == 200
+        clock.advance(59)  # used within the lifetime: alive, and idle time starts again
+        assert status() == 200
+        clock.advance(61)  # idle for longer than the lifetime
+        assert status() == 401
 
 
 def test_control_expires_one_users_sessions(emulator: EmulatorProcess) -> None:
@@ -630,8 +671,6 @@ def test_ten_thousand_property_sheet_in_one_answer(
         "property"
     ]["propertySheetId"]
     # Bulk-load through SQLite directly: 10,000 HTTP creates would only test the loader.
-    import sqlite3
-
     with sqlite3.connect(emulator.db) as db:
         db.executemany(
             "INSERT INTO properties(sheet_id, name, value, owner, create_time, modify_time, "
@@ -802,8 +841,6 @@ def test_publish_with_files(emulator: EmulatorProcess) -> None:
     assert v["artifactVersionState"] == "available"
     files = {f["fileName"]: f for f in v["artifactFile"]}
     assert files["app.jar"]["fileSize"] == "300000"
-    import hashlib
-
     sha = hashlib.sha256(payload).hexdigest()
     assert files["app.jar"]["sha256"] == sha
     stored = emulator.db.parent / "emulator-files" / sha[:2] / sha

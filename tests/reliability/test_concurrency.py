@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 import requests
 
 from tests.support.servers import DashboardThread, EmulatorProcess
-from tests.web.test_browse import Client, fields
+from tests.web.test_browse import Client, action, fields
 
 ROUNDS = 100
 
@@ -35,11 +35,14 @@ def test_two_sessions_editing_one_property_lose_nothing(
     lost, conflicts_shown, saved = 0, 0, 0
     with ThreadPoolExecutor(max_workers=2) as pool:
         for i in range(ROUNDS):
-            forms = [fields(c.hx("GET", url + "?view=edit&ctx=row").text) for c in (alice, bob)]
+            forms = [
+                fields(c.hx("GET", action("edit", url) + "?ctx=row").text) for c in (alice, bob)
+            ]
             forms[0]["value"], forms[1]["value"] = f"alice {i}", f"bob {i}"
             answers = list(
                 pool.map(
-                    lambda cf: cf[0].hx("POST", url, cf[1]), zip((alice, bob), forms, strict=True)
+                    lambda cf: cf[0].hx("POST", action("edit", url), cf[1]),
+                    zip((alice, bob), forms, strict=True),
                 )
             )
             winners = [
@@ -72,7 +75,7 @@ def test_parallel_htmx_requests_keep_the_session(dashboard: DashboardThread) -> 
         "/browse/",
         "/browse/projects/checkout-service/",
         "/browse/projects/platform-config/bulk/?page=3",
-        "/browse/projects/checkout-service/ci/version?view=row",
+        "/row/projects/checkout-service/ci/version",
         "/artifacts",
         "/browse/server/",
     ] * 5

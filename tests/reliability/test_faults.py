@@ -23,7 +23,7 @@ from tests.support.servers import (
     login,
     wait_until,
 )
-from tests.web.test_browse import Client, fields
+from tests.web.test_browse import Client, action, fields
 
 
 @pytest.fixture
@@ -39,13 +39,13 @@ def test_upstream_down_while_browsing_and_saving(
     dash = make_dashboard(upstream=own_emulator, PROPDESK_RETRIES="0")
     client = Client(dash)
     url = "/browse/projects/Default/PythonProperty"
-    data = fields(client.hx("GET", url + "?view=edit&ctx=detail").text)
+    data = fields(client.hx("GET", action("edit", url) + "?ctx=detail").text)
     data["value"] = "typed while the upstream died"
     own_emulator.stop()
     host = f"127.0.0.1:{own_emulator.port}"
     page = client.get("/browse/")
     assert page.status_code == 503 and f"CloudBees CD at {host} is not reachable" in page.text
-    saved = client.hx("POST", url, data)
+    saved = client.hx("POST", action("edit", url), data)
     assert saved.status_code == 503
     assert saved.headers["HX-Reswap"] == "none"  # the editor (and its text) stays on screen
     trigger = saved.headers["HX-Trigger"]

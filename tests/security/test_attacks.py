@@ -103,15 +103,17 @@ def test_read_only_user_cannot_write_through_any_route(
 ) -> None:
     project = emulator.new_project("ro", keep="v")
     viewer = Client(dashboard, "viewer", "viewer")
-    base = f"/browse/projects/{project}/"
-    edit = fields(viewer.hx("GET", base + "keep?view=edit&ctx=row").text)
+    base = f"projects/{project}/"
+    edit = fields(viewer.hx("GET", f"/edit/{base}keep?ctx=row").text)
     crafted = [
-        ("POST", base + "keep", {**edit, "value": "changed"}),
-        ("POST", base + "keep", {**edit, "value": "forced", "force": "1"}),
-        ("POST", base, {"kind": "value", "name": "new", "value": "x"}),
-        ("POST", base, {"kind": "sheet", "name": "newsheet"}),
-        ("DELETE", base + "keep", None),
-        ("DELETE", base, None),
+        ("POST", f"/edit/{base}keep", {**edit, "value": "changed"}),
+        ("POST", f"/edit/{base}keep", {**edit, "value": "forced", "force": "1"}),
+        ("POST", f"/new/{base}", {"kind": "value", "name": "new", "value": "x"}),
+        ("POST", f"/new/{base}", {"kind": "sheet", "name": "newsheet"}),
+        ("POST", f"/delete/{base}keep", None),
+        ("POST", f"/delete/{base}", None),
+        ("DELETE", f"/browse/{base}keep", None),
+        ("POST", f"/browse/{base}keep", {**edit, "value": "old route"}),
         (
             "POST",
             "/artifacts/publish",

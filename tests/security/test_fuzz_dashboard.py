@@ -89,7 +89,7 @@ def test_create_and_read_back(
     emu, client = stack
     r = client.hx(
         "POST",
-        f"/browse/projects/{PROJECT}/",
+        f"/new/projects/{PROJECT}/",
         {
             "kind": "value",
             "name": name,
@@ -100,7 +100,7 @@ def test_create_and_read_back(
     )
     assert r.status_code in (200, 422), (r.status_code, r.text[:300])
     if r.status_code == 422:
-        assert "Not saved" in r.text
+        assert "Not created" in r.text
         return
     stored = name.strip()
     page = client.get(f"/browse/projects/{PROJECT}/" + quote(stored, safe=""))
@@ -119,7 +119,7 @@ def test_create_and_read_back(
     assert upstream["description"] == description.replace("\r\n", "\n")
     for raw in ("<script>alert", "<img src=x"):
         assert raw not in page.text
-    d = client.hx("DELETE", f"/browse/projects/{PROJECT}/" + quote(stored, safe=""))
+    d = client.hx("POST", f"/delete/projects/{PROJECT}/" + quote(stored, safe=""))
     assert d.status_code == 200
     _assert_routes(emu)
 

@@ -44,6 +44,13 @@ class Client:
         )
 
 
+def action(verb: str, url: str) -> str:
+    """The URL of an action (``edit``, ``new``, ``delete``, ``row``, ``detail``) on the
+    node a ``/browse/...`` URL names."""
+    assert url.startswith("/browse/")
+    return f"/{verb}/" + url.removeprefix("/browse/")
+
+
 def fields(fragment: str) -> dict[str, str]:
     """Form fields of the first form in a fragment, as a browser would send them."""
     form = fragment.split("<form", 1)[1].split("</form>", 1)[0]
@@ -209,13 +216,13 @@ def test_edit_round_trip_keeps_whitespace(
     path = f"/projects/{project}/notes"
     emulator.put_value(path, "old")
     url = f"/browse/projects/{project}/notes"
-    editor = admin.hx("GET", url + "?view=edit&ctx=row")
+    editor = admin.hx("GET", action("edit", url) + "?ctx=row")
     assert editor.status_code == 200 and "<textarea" in editor.text
     data = fields(editor.text)
     assert data["base_value"] == "old" and data["ctx"] == "row"
     value = "\n  first line keeps its spaces  \n\tsecond with a tab\n\n"
     data.update(value=value.replace("\n", "\r\n"), description="edited")
-    saved = admin.hx("POST", url, data)
+    saved = admin.hx("POST", action("edit", url), data)
     assert saved.status_code == 200, saved.text
     assert saved.text.lstrip().startswith("<tr") and "edited" in saved.text
     assert (
@@ -230,9 +237,9 @@ def test_crlf_values_keep_their_line_ends(
     path = f"/projects/{project}/win"
     emulator.put_value(path, "a\r\nb")
     url = f"/browse/projects/{project}/win"
-    data = fields(admin.hx("GET", url + "?view=edit&ctx=detail").text)
+    data = fields(admin.hx("GET", action("edit", url) + "?ctx=detail").text)
     data["value"] = "a\r\nb\r\nc"
-    assert admin.hx("POST", url, data).status_code == 200
+    assert admin.hx("POST", action("edit", url), data).status_code == 200
     assert emulator.value(path) == "a\r\nb\r\nc"
 
 
@@ -240,7 +247,7 @@ def test_cancel_returns_the_unchanged_row(
     admin: Client, emulator: EmulatorProcess, project: str
 ) -> None:
     emulator.put_value(f"/projects/{project}/keep", "same")
-    row = admin.hx("GET", f"/browse/projects/{project}/keep?view=row")
+    row = admin.hx("GET", f"/row/projects/{project}/keep")
     assert row.text.lstrip().startswith("<tr") and "same" in row.text
     assert emulator.value(f"/projects/{project}/keep") == "same"
 
@@ -249,11 +256,11 @@ def test_create_property_and_sheet_then_delete(
     admin: Client, emulator: EmulatorProcess, project: str
 ) -> None:
     sheet_url = f"/browse/projects/{project}/"
-    form = admin.hx("GET", sheet_url + "?view=new&kind=value")
+    form = admin.hx("GET", action("new", sheet_url) + "?kind=value")
     assert 'name="name"' in form.text
     made = admin.hx(
         "POST",
-        sheet_url,
+        action("new", sheet_url),
         {
             "kind": "value",
             "name": "fresh",
@@ -264,13 +271,15 @@ def test_create_property_and_sheet_then_delete(
     )
     assert made.status_code == 200 and "fresh" in made.text and "hx-swap-oob" in made.text
     assert emulator.value(f"/projects/{project}/fresh") == "v\n  w"
-    sheet = admin.hx("POST", sheet_url, {"kind": "sheet", "name": "group", "description": ""})
+    sheet = admin.hx(
+        "POST", action("new", sheet_url), {"kind": "sheet", "name": "group", "description": ""}
+    )
     assert sheet.status_code == 200 and "group/" in sheet.text
     emulator.put_value(f"/projects/{project}/group/a", "1")
     emulator.put_value(f"/projects/{project}/group/b", "2")
-    prompt = admin.hx("GET", f"/browse/projects/{project}/group/?view=confirm-delete")
+    prompt = admin.hx("GET", f"/delete/projects/{project}/group/")
     assert "Delete sheet group and the 2 properties in it?" in prompt.text
-    gone = admin.hx("DELETE", f"/browse/projects/{project}/group/")
+    gone = admin.hx("POST", f"/delete/projects/{project}/group/")
     assert gone.status_code == 200 and gone.text == ""
     assert "Deleted group" in gone.headers["HX-Trigger"]
     r = requests.get(
@@ -279,7 +288,7 @@ def test_create_property_and_sheet_then_delete(
         timeout=10,
     )
     assert r.status_code == 404
-    assert admin.hx("DELETE", f"/browse/projects/{project}/fresh").status_code == 200
+    assert admin.hx("POST", f"/delete/projects/{project}/fresh").status_code == 200
 
 
 @pytest.mark.parametrize(
@@ -288,7 +297,7 @@ def test_create_property_and_sheet_then_delete(
 def test_bad_names_inline_with_text_kept(admin: Client, project: str, name: str, why: str) -> None:
     r = admin.hx(
         "POST",
-        f"/browse/projects/{project}/",
+        f"/new/projects/{project}/",
         {"kind": "value", "name": name, "value": "my typed value", "description": "mine"},
     )
     assert r.status_code == 422
@@ -299,7 +308,7 @@ def test_bad_names_inline_with_text_kept(admin: Client, project: str, name: str,
 def test_duplicate_name_inline(admin: Client, emulator: EmulatorProcess, project: str) -> None:
     emulator.put_value(f"/projects/{project}/taken", "1")
     r = admin.hx(
-        "POST", f"/browse/projects/{project}/", {"kind": "value", "name": "taken", "value": "typed"}
+        "POST", f"/new/projects/{project}/", {"kind": "value", "name": "taken", "value": "typed"}
     )
     assert r.status_code == 422 and "already exists" in r.text and "typed" in r.text
 
@@ -311,14 +320,14 @@ def test_read_only_user_is_refused_plainly(
     viewer = Client(dashboard, "viewer", "viewer")
     url = f"/browse/projects/{project}/ro"
     assert "v" in viewer.get(url).text
-    data = fields(viewer.hx("GET", url + "?view=edit&ctx=detail").text)
+    data = fields(viewer.hx("GET", action("edit", url) + "?ctx=detail").text)
     data["value"] = "viewer's try"
-    r = viewer.hx("POST", url, data)
+    r = viewer.hx("POST", action("edit", url), data)
     assert r.status_code == 422
     assert "viewer may not change properties" in html.unescape(r.text)
     assert "viewer&#39;s try" in r.text or "viewer's try" in r.text
     assert emulator.value(f"/projects/{project}/ro") == "v"
-    d = viewer.hx("DELETE", url)
+    d = viewer.hx("POST", action("delete", url))
     assert d.status_code == 403 and "Not deleted" in d.headers["HX-Trigger"]
 
 
@@ -328,17 +337,17 @@ def test_conflict_view_and_keep_mine(
     path = f"/projects/{project}/shared"
     emulator.put_value(path, "base text")
     url = f"/browse/projects/{project}/shared"
-    mine = fields(admin.hx("GET", url + "?view=edit&ctx=detail").text)
+    mine = fields(admin.hx("GET", action("edit", url) + "?ctx=detail").text)
     emulator.put_value(path, "their text")  # another client saves first
     mine["value"] = "my text"
-    conflict = admin.hx("POST", url, mine)
+    conflict = admin.hx("POST", action("edit", url), mine)
     assert conflict.status_code == 409
     for text in ("my text", "their text", "base text", "Keep mine", "Take theirs", "Save merged"):
         assert text in conflict.text
     assert emulator.value(path) == "their text"  # nothing written
     keep = fields(conflict.text)  # the first form is "Keep mine"
     assert keep["force"] == "1" and keep["value"] == "my text"
-    assert admin.hx("POST", url, keep).status_code == 200
+    assert admin.hx("POST", action("edit", url), keep).status_code == 200
     assert emulator.value(path) == "my text"
 
 
@@ -347,9 +356,9 @@ def test_no_conflict_when_nobody_else_wrote(
 ) -> None:
     emulator.put_value(f"/projects/{project}/solo", "a")
     url = f"/browse/projects/{project}/solo"
-    data = fields(admin.hx("GET", url + "?view=edit&ctx=row").text)
+    data = fields(admin.hx("GET", action("edit", url) + "?ctx=row").text)
     data["value"] = "b"
-    assert admin.hx("POST", url, data).status_code == 200
+    assert admin.hx("POST", action("edit", url), data).status_code == 200
 
 
 def test_draft_survives_an_expired_upstream_session(
@@ -358,10 +367,10 @@ def test_draft_survives_an_expired_upstream_session(
     emulator.put_value(f"/projects/{project}/draft", "before")
     client = Client(dashboard)
     page = f"/browse/projects/{project}/draft"
-    data = fields(client.hx("GET", page + "?view=edit&ctx=detail").text)
+    data = fields(client.hx("GET", action("edit", page) + "?ctx=detail").text)
     data["value"] = "typed while the session died\n  indented"
     emulator.expire_sessions("admin")
-    r = client.hx("POST", page, data, page=page)
+    r = client.hx("POST", action("edit", page), data, page=page)
     assert r.status_code == 200 and r.headers["HX-Redirect"].startswith("/login?")
     assert "next=" + quote(page, safe="/") in r.headers["HX-Redirect"]
     login_page = client.http.get(dashboard.url + r.headers["HX-Redirect"], timeout=10)
@@ -384,7 +393,7 @@ def test_draft_survives_an_expired_upstream_session(
     # Saving the restored draft works (the base is still the value it started from).
     client.token = csrf_from(restored.text)
     again = fields(restored.text.split('<section id="detail"', 1)[1])
-    assert client.hx("POST", page, again).status_code == 200
+    assert client.hx("POST", action("edit", page), again).status_code == 200
     assert emulator.value(f"/projects/{project}/draft").startswith("typed while")
 
 
@@ -394,10 +403,10 @@ def test_draft_is_not_given_to_another_user(
     emulator.put_value(f"/projects/{project}/secret-draft", "x")
     client = Client(dashboard)
     page = f"/browse/projects/{project}/secret-draft"
-    data = fields(client.hx("GET", page + "?view=edit&ctx=detail").text)
+    data = fields(client.hx("GET", action("edit", page) + "?ctx=detail").text)
     data["value"] = "admin's unsaved words"
     emulator.expire_sessions("admin")
-    client.hx("POST", page, data, page=page)
+    client.hx("POST", action("edit", page), data, page=page)
     login(client.http, dashboard.url, "viewer", "viewer", next_path=page)
     shown = client.http.get(dashboard.url + page, timeout=10).text
     assert "admin&#39;s unsaved words" not in shown and "admin's unsaved words" not in shown
@@ -431,7 +440,7 @@ def test_payloads_render_as_inert_text(
     sheet = admin.get(f"/browse/projects/{project}/").text
     detail = admin.get(f"/browse/projects/{project}/" + quote("<i>n1", safe="")).text
     editor = admin.hx(
-        "GET", f"/browse/projects/{project}/" + quote("<i>n0", safe="") + "?view=edit&ctx=row"
+        "GET", f"/edit/projects/{project}/" + quote("<i>n0", safe="") + "?ctx=row"
     ).text
     for page in (sheet, detail, editor):
         assert "<script>alert" not in page and "<img src=x" not in page
@@ -441,3 +450,97 @@ def test_payloads_render_as_inert_text(
     assert "&#34;&gt;&lt;img src=x onerror=alert(1)&gt;" in detail or (
         "&quot;&gt;&lt;img src=x onerror=alert(1)&gt;" in detail
     )
+
+
+# -- one URL per action; old URLs redirect; writes work without JavaScript ---------------------
+@pytest.mark.parametrize(
+    "old,new",
+    [
+        ("/browse/projects/P/x?view=edit&ctx=row", "/edit/projects/P/x?ctx=row"),
+        ("/browse/projects/P/s/?view=new&kind=sheet", "/new/projects/P/s/?kind=sheet"),
+        ("/browse/projects/P/a%3Fb?view=confirm-delete", "/delete/projects/P/a%3Fb"),
+        ("/browse/projects/P/x?view=row", "/row/projects/P/x"),
+        ("/browse/projects/P/x?view=detail", "/detail/projects/P/x"),
+        ("/browse/projects/P/s/?view=nonsense&q=a", "/browse/projects/P/s/?q=a"),
+    ],
+)
+def test_old_view_urls_redirect_to_their_action(admin: Client, old: str, new: str) -> None:
+    r = admin.get(old, allow_redirects=False)
+    assert r.status_code == 302
+    assert r.headers["Location"] == new
+
+
+def test_edit_save_and_delete_work_as_plain_forms(
+    admin: Client, emulator: EmulatorProcess, project: str
+) -> None:
+    emulator.put_value(f"/projects/{project}/plain", "one")
+    page = admin.get(f"/edit/projects/{project}/plain")  # no htmx: the page, editor open
+    assert page.status_code == 200 and "<html" in page.text
+    form = fields(page.text.split('<section id="detail"', 1)[1])
+    assert form["csrf_token"] and form["base_value"] == "one"
+    form["value"] = "two"
+    saved = admin.http.post(
+        admin.dash.url + f"/edit/projects/{project}/plain",
+        data=form,
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert saved.status_code == 303
+    assert saved.headers["Location"] == f"/browse/projects/{project}/plain"
+    assert emulator.value(f"/projects/{project}/plain") == "two"
+    prompt = admin.get(f"/delete/projects/{project}/plain")
+    assert prompt.status_code == 200 and "will be gone for everyone" in prompt.text
+    gone = admin.http.post(
+        admin.dash.url + f"/delete/projects/{project}/plain",
+        data={"csrf_token": csrf_from(prompt.text)},
+        allow_redirects=False,
+        timeout=30,
+    )
+    assert gone.status_code == 303 and gone.headers["Location"] == f"/browse/projects/{project}/"
+    missing = requests.get(
+        emulator.api + f"/properties//projects/{project}/plain",
+        auth=("admin", "changeme"),
+        timeout=10,
+    )
+    assert missing.status_code == 404
+
+
+def test_plain_form_conflict_is_a_full_page(
+    admin: Client, emulator: EmulatorProcess, project: str
+) -> None:
+    emulator.put_value(f"/projects/{project}/race", "base")
+    form = fields(
+        admin.get(f"/edit/projects/{project}/race").text.split('<section id="detail"', 1)[1]
+    )
+    emulator.put_value(f"/projects/{project}/race", "theirs")
+    form["value"] = "mine"
+    r = admin.http.post(admin.dash.url + f"/edit/projects/{project}/race", data=form, timeout=30)
+    assert r.status_code == 409 and "<html" in r.text
+    assert "mine" in r.text and "theirs" in r.text and "Keep mine" in r.text
+    assert emulator.value(f"/projects/{project}/race") == "theirs"
+
+
+def test_plain_form_create_and_refusal_keep_the_text(
+    admin: Client, emulator: EmulatorProcess, project: str
+) -> None:
+    sheet = admin.get(f"/new/projects/{project}/?kind=value")
+    assert sheet.status_code == 200 and 'name="name"' in sheet.text and "<html" in sheet.text
+    token = csrf_from(sheet.text)
+    url = admin.dash.url + f"/new/projects/{project}/"
+    bad = {"csrf_token": token, "kind": "value", "name": "a/b", "value": "kept words"}
+    refused = admin.http.post(url, data=bad, allow_redirects=False, timeout=30)
+    assert refused.status_code == 422 and "kept words" in refused.text
+    good = dict(bad, name="made")
+    made = admin.http.post(url, data=good, allow_redirects=False, timeout=30)
+    assert made.status_code == 303 and made.headers["Location"] == f"/browse/projects/{project}/"
+    assert emulator.value(f"/projects/{project}/made") == "kept words"
+
+
+def test_broken_reference_found_in_the_raw_value(
+    admin: Client, emulator: EmulatorProcess, project: str
+) -> None:
+    emulator.put_value(f"/projects/{project}/ok", "fine")
+    value = f"$[/projects/{project}/ok] and $[/projects/{project}/gone]"
+    emulator.put_value(f"/projects/{project}/refs", value)
+    page = admin.get(f"/browse/projects/{project}/refs").text
+    assert f"Broken reference: <code>/projects/{project}/gone</code>" in page

@@ -16,7 +16,7 @@ from tests.support.servers import (
     csrf_from,
     login,
 )
-from tests.web.conftest import DashboardFactory
+from tests.web.conftest import DashboardFactory, services_of
 
 
 def cookie_name(dash: DashboardThread) -> str:
@@ -52,7 +52,7 @@ def test_login_lists_projects_and_logout(
     assert "admin" in home.text and "Log out" in home.text
     plugins = browser.get(dashboard.url + "/?plugins=1", timeout=10)
     assert "EC-Kubernetes" in plugins.text
-    upstream = dashboard.app.extensions["propdesk.store"]
+    upstream = services_of(dashboard).store
     sid = browser.cookies.get(cookie_name(dashboard))
     data = upstream.get("propdesk:session:" + sid)
     assert data is not None  # the session is server-side under the cookie's id
@@ -85,7 +85,7 @@ def test_login_lists_projects_and_logout(
 def _upstream_session(dash: DashboardThread, sid: str) -> str:
     import msgspec
 
-    store = dash.app.extensions["propdesk.store"]
+    store = services_of(dash).store
     raw = store.get("propdesk:session:" + sid)
     data = msgspec.msgpack.decode(raw) if isinstance(raw, bytes) else raw
     return str(data["upstream_session"])
@@ -338,17 +338,18 @@ def test_session_folder_is_private(dashboard: DashboardThread, logged_in: reques
     assert files and all(f.stat().st_mode & 0o077 == 0 for f in files)
 
 
-def test_sweeper_removes_expired_files(dashboard: DashboardThread) -> None:
-    store = dashboard.app.extensions["propdesk.store"]
-    store.set("old-one", "x", timeout=1)
+def test_sweeper_removes_expired_files(dashboard: DashboardThread, clock: Clock) -> None:
+    found = services_of(dashboard)
+    store, sweeper = found.store, found.sweeper
+    assert sweeper is not None
+    store.set("old-one", "x", timeout=60)
     store.set("kept", "x", timeout=3600)
-    import time
-
-    time.sleep(2.1)
-    sweeper = dashboard.app.extensions["propdesk.sweeper"]
-    sweeper.sweep()
+    before = sweeper.sweep()
+    clock.advance(120)  # the sweeper's clock: "old-one" has expired, "kept" has not
+    after = sweeper.sweep()
+    assert after == before - 1
     assert store.get("kept") == "x"
-    assert not any(store._get_filename("old-one") == f for f in store._list_dir())
+    assert not any(store.cache._get_filename("old-one") == f for f in store.cache._list_dir())
 
 
 def test_anonymous_sessions_live_briefly(
@@ -357,7 +358,7 @@ def test_anonymous_sessions_live_briefly(
     import struct
     import time
 
-    store = dashboard.app.extensions["propdesk.store"]
+    store = services_of(dashboard).store.cache
 
     def expiry() -> float:
         sid = browser.cookies.get(cookie_name(dashboard))

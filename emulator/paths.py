@@ -6,9 +6,9 @@ import sqlite3
 from dataclasses import dataclass
 from typing import Any
 
-from app.emulator.errors import ApiError, invalid_argument, no_such_property
-from app.emulator.rules import split_path
-from app.emulator.store import Store
+from emulator.errors import ApiError, invalid_argument, no_such_property
+from emulator.rules import split_path
+from emulator.store import Store
 
 
 @dataclass(frozen=True)
@@ -130,3 +130,14 @@ def path_target(c: sqlite3.Connection, name_or_path: str, args: dict[str, Any]) 
     if not segments or segments == [""]:
         raise ApiError(400, "InvalidPropertyName", "Invalid property name '': it is empty")
     return target(c, segments, name_or_path.startswith("/"), args)
+
+
+def request_target(c: sqlite3.Connection, segments: list[str], args: dict[str, Any]) -> Target:
+    """The property named by ``/properties/{name}`` (with a locator) or ``/properties//{path}``.
+
+    ``segments`` start at ``properties``; a trailing slash after a path names nothing.
+    """
+    if len(segments) > 2 and segments[1] == "":
+        names = segments[2:-1] if segments[-1] == "" else segments[2:]
+        return target(c, names, True, args)
+    return target(c, [segments[1]], False, args)

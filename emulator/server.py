@@ -7,9 +7,9 @@ from pathlib import Path
 
 from werkzeug.serving import make_server
 
-from app.emulator.api import create_emulator
-from app.emulator.seed import seed_demo
-from app.emulator.settings import THREE_DAYS, EmulatorSettings
+from emulator.seed import seed_demo
+from emulator.settings import THREE_DAYS, EmulatorSettings
+from emulator.wsgi import create_emulator
 
 
 def serve(
@@ -20,18 +20,21 @@ def serve(
     seed: str | None = None,
     latency_ms: int = 0,
     controls: bool = False,
-    session_lifetime: float = THREE_DAYS,
+    session_lifetime: float | None = None,
     quiet: bool = True,
     certfile: Path | None = None,
     keyfile: Path | None = None,
 ) -> None:
-    """Serve the emulator until interrupted; prints one line with its address."""
+    """Serve the emulator until interrupted; prints one line with its address.
+
+    ``session_lifetime`` of ``None`` keeps the default of a real server (three days).
+    """
     db.parent.mkdir(parents=True, exist_ok=True)
     settings = EmulatorSettings(
         db_path=db,
         files_dir=db.parent / (db.stem + "-files"),
         latency_ms=latency_ms,
-        session_lifetime=session_lifetime,
+        session_lifetime=THREE_DAYS if session_lifetime is None else session_lifetime,
         controls=controls,
     )
     emulator = create_emulator(settings)

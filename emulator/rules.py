@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from collections.abc import Iterable
 
-from app.emulator.errors import ApiError, invalid_argument
+from emulator.errors import ApiError, invalid_argument
 
 RESERVED_PROPERTY_NAMES = frozenset({"properties", "project"})
 MAX_NAME = 255
@@ -99,6 +100,36 @@ def check_version(version: str) -> str:
             f"Invalid version '{version}': expected major[.minor[.patch]][-qualifier[-build]]",
         )
     return version
+
+
+def split_artifact_name(arg: str, name: str, parts: int) -> list[str]:
+    """``groupId:artifactKey`` (``parts=2``) or ``groupId:artifactKey:version`` (3), unchecked.
+
+    A wrong number of parts is ``InvalidArtifactName``, or ``InvalidVersion`` when a version
+    name has too many (a ``:`` inside the version).
+    """
+    pieces = name.split(":")
+    if len(pieces) != parts:
+        code = "InvalidVersion" if parts == 3 and len(pieces) > 3 else "InvalidArtifactName"
+        raise ApiError(400, code, f"Invalid {arg} '{name}'")
+    return pieces
+
+
+def parse_dependents(items: Iterable[object]) -> list[str]:
+    """``dependentArtifactVersions``: repeated fields, JSON list items or comma-separated
+    text, each ``groupId:artifactKey:version``; blanks are skipped, the rest checked."""
+    out = []
+    for item in items:
+        for piece in str(item).split(","):
+            text = check_text("dependentArtifactVersions", piece).strip()
+            if not text:
+                continue
+            group_id, key, version = split_artifact_name("dependentArtifactVersions", text, 3)
+            check_artifact_part("groupId", group_id)
+            check_artifact_part("artifactKey", key)
+            check_version(version)
+            out.append(text)
+    return out
 
 
 def parse_bool(arg: str, raw: object) -> bool:

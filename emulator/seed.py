@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
-from app.emulator.store import Store
+from emulator.store import BulkValue, Store
 
 BULK_SIZE = 2000
 ENVIRONMENTS = {
@@ -82,10 +82,54 @@ def _service(store: Store, c: sqlite3.Connection, name: str, description: str) -
     )
 
 
+def _bulk(store: Store, c: sqlite3.Connection, sheet_id: int) -> None:
+    """``BULK_SIZE`` generated properties, one in ten multi-line, a month of history."""
+    start = datetime.now(UTC) - timedelta(days=30)
+    values = []
+    for i in range(BULK_SIZE):
+        stamp = (start + timedelta(minutes=7 * i)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+        value = f"value {i}" if i % 10 else f"line one of {i}\nline two of {i}"
+        modifier = "jenkins" if i % 3 else "admin"
+        values.append(BulkValue(f"key-{i:04d}", value, f"generated #{i}", "admin", stamp, modifier))
+    store.insert_values(c, sheet_id, values)
+
+
+def _artifacts(store: Store, c: sqlite3.Connection) -> None:
+    store.create_repository(
+        c,
+        "releases",
+        "Release builds",
+        "https://repo.internal.example.com/releases",
+        "admin",
+        "2026-01-01T00:00:00.000Z",
+    )
+    checkout = store.create_artifact(
+        c, "com.example", "checkout-service", "Checkout service builds", "admin"
+    )
+    for version in ("1.0.0", "1.2.0", "1.9.2", "1.10.0", "2.0.0-rc1-17"):
+        store.create_artifact_version(
+            c, checkout, version, "default", f"Build {version}", [], "available", "jenkins"
+        )
+    payments_artifact = store.create_artifact(c, "com.example", "payments-api", "", "admin")
+    store.create_artifact_version(
+        c, payments_artifact, "0.9", "releases", "First beta", [], "available", "jenkins"
+    )
+    store.create_artifact_version(
+        c,
+        payments_artifact,
+        "1.0.0",
+        "releases",
+        "First release",
+        ["com.example:checkout-service:1.10.0"],
+        "available",
+        "jenkins",
+    )
+
+
 def seed_demo(store: Store) -> bool:
     """Load the demo data unless it is already there; returns whether it loaded."""
     with store.write() as c:
-        if c.execute("SELECT 1 FROM projects WHERE name='checkout-service'").fetchone():
+        if store.has_project(c, "checkout-service"):
             return False
         default_root = int(store.project(c, "Default")["sheet_id"])
         _value(store, c, default_root, "PythonProperty", "PythonRestApi")
@@ -119,28 +163,7 @@ def seed_demo(store: Store) -> bool:
             "admin",
             f"{BULK_SIZE} generated properties",
         )
-        start = datetime.now(UTC) - timedelta(days=30)
-        rows = []
-        for i in range(BULK_SIZE):
-            stamp = (start + timedelta(minutes=7 * i)).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
-            value = f"value {i}" if i % 10 else f"line one of {i}\nline two of {i}"
-            rows.append(
-                (
-                    bulk,
-                    f"key-{i:04d}",
-                    value,
-                    f"generated #{i}",
-                    "admin",
-                    stamp,
-                    stamp,
-                    "jenkins" if i % 3 else "admin",
-                )
-            )
-        c.executemany(
-            "INSERT INTO properties(sheet_id, name, value, description, owner, create_time, "
-            "modify_time, last_modified_by) VALUES (?,?,?,?,?,?,?,?)",
-            rows,
-        )
+        _bulk(store, c, bulk)
 
         store.create_project(
             c, "EC-Kubernetes-1.2.3", "Kubernetes plugin", "admin", plugin_key="EC-Kubernetes"
@@ -151,40 +174,5 @@ def seed_demo(store: Store) -> bool:
         _value(store, c, settings, "ipAddress", "cd.internal.example.com")
         _value(store, c, settings, "stepPrefix", "$[/server/settings/ipAddress]-step")
         _value(store, c, server, "motd", "Welcome to CloudBees CD\n  (emulated by propdesk)\n")
-
-        stamp = "2026-01-01T00:00:00.000Z"
-        c.execute(
-            "INSERT INTO repositories(name, description, url, owner, create_time, modify_time, "
-            "last_modified_by) VALUES (?,?,?,?,?,?,?)",
-            (
-                "releases",
-                "Release builds",
-                "https://repo.internal.example.com/releases",
-                "admin",
-                stamp,
-                stamp,
-                "admin",
-            ),
-        )
-        checkout = store.create_artifact(
-            c, "com.example", "checkout-service", "Checkout service builds", "admin"
-        )
-        for version in ("1.0.0", "1.2.0", "1.9.2", "1.10.0", "2.0.0-rc1-17"):
-            store.create_artifact_version(
-                c, checkout, version, "default", f"Build {version}", [], "available", "jenkins"
-            )
-        payments_artifact = store.create_artifact(c, "com.example", "payments-api", "", "admin")
-        store.create_artifact_version(
-            c, payments_artifact, "0.9", "releases", "First beta", [], "available", "jenkins"
-        )
-        store.create_artifact_version(
-            c,
-            payments_artifact,
-            "1.0.0",
-            "releases",
-            "First release",
-            ["com.example:checkout-service:1.10.0"],
-            "available",
-            "jenkins",
-        )
+        _artifacts(store, c)
     return True

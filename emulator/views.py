@@ -6,7 +6,7 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from app.emulator.store import Row
+from emulator.store import Row
 
 Json = dict[str, Any]
 

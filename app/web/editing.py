@@ -1,0 +1,260 @@
+"""Changing properties: the editor and its save (no lost updates), new properties and
+sheets, and deleting. Each action has its own URL; every write is a plain POST form, so it
+works without JavaScript, and answers htmx with the fragment to swap in.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Response, abort, current_app, g, request
+from flask.typing import ResponseReturnValue
+
+from app.cloudbees import (
+    CloudBeesError,
+    Conflict,
+    NotFound,
+    PermissionDenied,
+    Property,
+    PropertyPath,
+    ValidationError,
+)
+from app.cloudbees.paths import check_property_name
+from app.edit_lock import LockBusy
+from app.htmx import is_htmx, notice, redirect_to, render
+from app.logs import change
+from app.services import cd, services, settings
+from app.web.browse import expanded, read_page, render_row
+from app.web.edit_form import EditForm, Where, text
+from app.web.nodes import Node, breadcrumbs, node_url, pass_node
+from app.web.sheet_view import SheetLinks, SheetQuery
+
+bp = Blueprint("editing", __name__)
+bp.url_value_preprocessor(pass_node)
+REFUSED = (PermissionDenied, ValidationError, Conflict)
+
+
+def refusal(err: CloudBeesError, verb: str = "saved") -> str:
+    """What a person reads when the server refuses a change (decided by the error's type,
+    with the server's own message)."""
+    if isinstance(err, PermissionDenied):
+        return f"Not {verb}: {g.get('user')} may not change properties here ({err.message})."
+    return f"Not {verb}: {err.message}"
+
+
+# -- the editor ------------------------------------------------------------------------------
+@bp.get("/edit/<node:path>")
+def edit(node: Node) -> ResponseReturnValue:
+    """The editor of a property, in its row (``ctx=row``) or on its page."""
+    where = Where.of(request.args.get("ctx"))
+    prop = cd().properties.get(node.path)
+    return editor(node.path, prop, EditForm.start(prop), where)
+
+
+def editor(
+    path: PropertyPath,
+    prop: Property,
+    form: EditForm,
+    where: Where,
+    *,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    """The editor fragment for htmx, or the property's page with the editor open."""
+    fragment = "browse/_row_edit.html" if where is Where.ROW else "browse/_detail_edit.html"
+    return render(
+        "browse/property.html",
+        fragment,
+        path=path,
+        prop=prop,
+        form=form,
+        ctx=where,
+        error=error,
+        crumbs=breadcrumbs(path),
+        expanded=None,
+        status=status,
+    )
+
+
+@bp.post("/edit/<node:path>")
+def save(node: Node) -> ResponseReturnValue:
+    """Save an edit unless someone changed the property since the edit began. The re-read
+    and the write happen under a lock shared by every propdesk worker and replica."""
+    where = Where.of(request.form.get("ctx"))
+    form = EditForm.from_form(request.form)
+    try:
+        with services().locks.hold(f"{settings().cd_url}|{node.path}"):
+            return save_locked(node.path, where, form)
+    except LockBusy:
+        current = cd().properties.get(node.path)
+        message = (
+            "Not saved: someone else is saving this property right now. "
+            "Your text is kept; save again in a moment."
+        )
+        return editor(node.path, current, form, where, status=409, error=message)
+
+
+def save_locked(path: PropertyPath, where: Where, form: EditForm) -> Response:
+    """Re-read, compare with the edit's base, write (the caller holds the lock)."""
+    current = cd().properties.get(path)
+    if current.is_sheet:
+        message = "This is a property sheet now; it has no value to edit."
+        return editor(path, current, form, where, status=422, error=message)
+    if form.changed_since(current) and request.form.get("force") != "1":
+        return conflict(path, current, form, where)
+    try:
+        saved = cd().properties.set(
+            path, form.value_for(current), description=form.description, expandable=form.expandable
+        )
+    except REFUSED as err:
+        return editor(path, current, form, where, status=422, error=refusal(err))
+    forced = request.form.get("force") == "1"
+    change(current_app.logger, "property.saved", path=str(path), forced=forced)
+    if saved.modify_time is None or saved.value is None:  # a PUT answer with only some fields
+        saved = cd().properties.get(path)
+    return after_write(path, saved, where, f"Saved {path.name}.")
+
+
+def conflict(path: PropertyPath, current: Property, form: EditForm, where: Where) -> Response:
+    """409: the three versions side by side (theirs, yours, the base), nothing saved."""
+    response = render(
+        "browse/conflict.html",
+        "browse/_conflict.html",
+        path=path,
+        prop=current,
+        form=form,
+        theirs=EditForm.start(current),
+        ctx=where,
+        crumbs=breadcrumbs(path),
+        status=409,
+    )
+    return notice(response, "Not saved: someone changed this property meanwhile.", "error")
+
+
+def after_write(path: PropertyPath, prop: Property, where: Where, message: str) -> Response:
+    """What a saved edit swaps in: its row or its detail; without htmx, the page."""
+    if not is_htmx():
+        return redirect_to(
+            node_url(path.parent, True) if where is Where.ROW else node_url(path, False)
+        )
+    if where is Where.ROW:
+        response = render_row(path, prop)
+    else:
+        response = render(
+            "browse/_detail.html", path=path, prop=prop, expanded=expanded(path, prop)
+        )
+    return notice(response, message)
+
+
+# -- new properties and sheets -------------------------------------------------------------
+@bp.get("/new/<node:path>")
+def new(node: Node) -> ResponseReturnValue:
+    """The form for a new property (``kind=value``) or sheet (``kind=sheet``) in a sheet."""
+    kind = "sheet" if request.args.get("kind") == "sheet" else "value"
+    return new_form(node.path, {"kind": kind}, "")
+
+
+def new_form(path: PropertyPath, values: dict[str, str], error: str, status: int = 200) -> Response:
+    """The new-entry form fragment, or the sheet's page with the form open."""
+    if not is_htmx():
+        query = SheetQuery()
+        return render(
+            "browse/sheet.html",
+            path=path,
+            page=read_page(path, query),
+            query=query,
+            links=SheetLinks.of(path),
+            crumbs=breadcrumbs(path),
+            drafts={},
+            new_draft=values,
+            error=error,
+            status=status,
+        )
+    return render("browse/_new_form.html", path=path, values=values, error=error, status=status)
+
+
+@bp.post("/new/<node:path>")
+def create(node: Node) -> ResponseReturnValue:
+    """Create a property or a sheet in this sheet; for htmx the table comes back re-read."""
+    path = node.path
+    values = {k: text(request.form.get(k)) for k in ("name", "value", "description")}
+    values["expandable"] = "1" if request.form.get("expandable") == "1" else "0"
+    values["kind"] = kind = "sheet" if request.form.get("kind") == "sheet" else "value"
+    try:
+        name = check_property_name(values["name"].strip())
+        target = path.child(name)
+        if kind == "sheet":
+            cd().properties.create_sheet(target, description=values["description"])
+        else:
+            cd().properties.create(
+                target,
+                values["value"],
+                description=values["description"],
+                expandable=values["expandable"] == "1",
+            )
+    except REFUSED as err:
+        response = new_form(path, values, refusal(err, "created"), status=422)
+        if is_htmx():
+            response.headers["HX-Retarget"] = "#new-form"
+            response.headers["HX-Reswap"] = "innerHTML"
+        return response
+    change(current_app.logger, "property.created", path=str(target), kind=kind)
+    label = "sheet" if kind == "sheet" else "property"
+    if not is_htmx():
+        return redirect_to(node_url(path, True))
+    query = SheetQuery.from_args({**request.args.to_dict(), **request.form.to_dict()})
+    response = render(
+        "browse/_sheet_table.html",
+        path=path,
+        page=read_page(path, query),
+        query=query,
+        links=SheetLinks.of(path),
+        drafts={},
+        new_created=True,
+    )
+    return notice(response, f"Created {label} {name}.")
+
+
+# -- deleting ------------------------------------------------------------------------------
+@bp.get("/delete/<node:path>")
+def confirm_delete(node: Node) -> ResponseReturnValue:
+    """The delete prompt: in the row for htmx, else a page with a form. For a sheet it says
+    how many properties go with it (one recursive read, only when deleting)."""
+    path = node.path
+    if path.is_owner:
+        abort(404)
+    prop = cd().properties.get(path)
+    count = (
+        count_all(cd().properties.sheet(path, recurse=True).properties) if prop.is_sheet else None
+    )
+    if is_htmx():
+        return render_row(path, prop, confirm=True, count=count)
+    return render("browse/delete.html", path=path, prop=prop, count=count, crumbs=breadcrumbs(path))
+
+
+def count_all(props: tuple[Property, ...]) -> int:
+    """How many properties a recursively read sheet holds, sub-sheets included."""
+    return sum(1 + (count_all(p.sheet.properties) if p.sheet else 0) for p in props)
+
+
+@bp.post("/delete/<node:path>")
+def delete(node: Node) -> ResponseReturnValue:
+    """Delete a property, or a sheet with everything in it."""
+    path = node.path
+    if path.is_owner:
+        abort(405)
+    try:
+        cd().properties.delete(path)
+    except PermissionDenied as err:
+        if not is_htmx():
+            raise
+        response = Response("", 403)
+        response.headers["HX-Reswap"] = "none"
+        return notice(response, refusal(err, "deleted"), "error")
+    except NotFound:
+        pass  # already gone: the row goes away all the same
+    else:
+        change(current_app.logger, "property.deleted", path=str(path))
+    if Where.of(request.args.get("ctx")) is Where.DETAIL or not is_htmx():
+        response = redirect_to(node_url(path.parent, True))
+    else:
+        response = Response("", 200)
+    return notice(response, f"Deleted {path.name}.")
