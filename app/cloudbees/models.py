@@ -12,6 +12,7 @@ from datetime import datetime
 from typing import Any
 
 Json = Mapping[str, Any]
+"""A JSON object as the server sends it (the one alias every builder reads)."""
 
 
 def as_list(value: Any) -> list[Any]:
@@ -58,6 +59,27 @@ def as_text(value: Any) -> str:
     return "" if value is None else str(value)
 
 
+@dataclass(frozen=True, kw_only=True)
+class Audited:
+    """Who made an object and when it was made and last changed (fields every CloudBees CD
+    object carries)."""
+
+    owner: str = ""
+    create_time: datetime | None = None
+    modify_time: datetime | None = None
+    last_modified_by: str = ""
+
+    @staticmethod
+    def audit_fields(data: Json) -> dict[str, Any]:
+        """The audit fields of a JSON object, as keyword arguments of a model."""
+        return {
+            "owner": as_text(data.get("owner")),
+            "create_time": as_time(data.get("createTime")),
+            "modify_time": as_time(data.get("modifyTime")),
+            "last_modified_by": as_text(data.get("lastModifiedBy")),
+        }
+
+
 @dataclass(frozen=True)
 class CdSession:
     """A logged-in upstream session. The id is kept out of ``repr``."""
@@ -71,16 +93,12 @@ class CdSession:
 
 
 @dataclass(frozen=True)
-class Project:
+class Project(Audited):
     """A CloudBees CD project; plugin projects carry a ``plugin_key``."""
 
     id: int | None
     name: str
     description: str = ""
-    owner: str = ""
-    create_time: datetime | None = None
-    modify_time: datetime | None = None
-    last_modified_by: str = ""
     property_sheet_id: int | None = None
     tracked: bool = True
     plugin_key: str | None = None
@@ -95,10 +113,7 @@ class Project:
             id=as_int(data.get("projectId")),
             name=as_text(data.get("projectName")),
             description=as_text(data.get("description")),
-            owner=as_text(data.get("owner")),
-            create_time=as_time(data.get("createTime")),
-            modify_time=as_time(data.get("modifyTime")),
-            last_modified_by=as_text(data.get("lastModifiedBy")),
+            **cls.audit_fields(data),
             property_sheet_id=as_int(data.get("propertySheetId")),
             tracked=as_bool(data.get("tracked"), True),
             plugin_key=as_text(data.get("pluginKey")) or None,
@@ -106,7 +121,7 @@ class Project:
 
 
 @dataclass(frozen=True)
-class Property:
+class Property(Audited):
     """A property: a value, or (``is_sheet``) a nested sheet with ``property_sheet_id``.
 
     ``sheet`` holds the nested sheet's contents when it was read with ``recurse``.
@@ -119,10 +134,6 @@ class Property:
     expandable: bool = True
     counter: bool = False
     tracked: bool = True
-    owner: str = ""
-    create_time: datetime | None = None
-    modify_time: datetime | None = None
-    last_modified_by: str = ""
     property_sheet_id: int | None = None
     sheet: PropertySheet | None = None
 
@@ -146,35 +157,25 @@ class Property:
             expandable=as_bool(data.get("expandable"), True),
             counter=as_bool(data.get("counter")),
             tracked=as_bool(data.get("tracked"), True),
-            owner=as_text(data.get("owner")),
-            create_time=as_time(data.get("createTime")),
-            modify_time=as_time(data.get("modifyTime")),
-            last_modified_by=as_text(data.get("lastModifiedBy")),
+            **cls.audit_fields(data),
             property_sheet_id=as_int(data.get("propertySheetId")),
             sheet=PropertySheet.from_json(nested) if isinstance(nested, Mapping) else None,
         )
 
 
 @dataclass(frozen=True)
-class PropertySheet:
+class PropertySheet(Audited):
     """A sheet and its properties, in the server's order."""
 
     id: int | None
     properties: tuple[Property, ...] = ()
-    owner: str = ""
-    create_time: datetime | None = None
-    modify_time: datetime | None = None
-    last_modified_by: str = ""
 
     @classmethod
     def from_json(cls, data: Json) -> PropertySheet:
         return cls(
             id=as_int(data.get("propertySheetId")),
             properties=tuple(Property.from_json(p) for p in as_list(data.get("property"))),
-            owner=as_text(data.get("owner")),
-            create_time=as_time(data.get("createTime")),
-            modify_time=as_time(data.get("modifyTime")),
-            last_modified_by=as_text(data.get("lastModifiedBy")),
+            **cls.audit_fields(data),
         )
 
 
@@ -200,17 +201,13 @@ class Repository:
 
 
 @dataclass(frozen=True)
-class Artifact:
+class Artifact(Audited):
     """An artifact ``groupId:artifactKey``."""
 
     id: int | None
     group_id: str
     artifact_key: str
     description: str = ""
-    owner: str = ""
-    create_time: datetime | None = None
-    modify_time: datetime | None = None
-    last_modified_by: str = ""
     property_sheet_id: int | None = None
 
     @property
@@ -227,10 +224,7 @@ class Artifact:
             group_id=group_id,
             artifact_key=key,
             description=as_text(data.get("description")),
-            owner=as_text(data.get("owner")),
-            create_time=as_time(data.get("createTime")),
-            modify_time=as_time(data.get("modifyTime")),
-            last_modified_by=as_text(data.get("lastModifiedBy")),
+            **cls.audit_fields(data),
             property_sheet_id=as_int(data.get("propertySheetId")),
         )
 
@@ -245,7 +239,7 @@ class ArtifactFile:
 
 
 @dataclass(frozen=True)
-class ArtifactVersion:
+class ArtifactVersion(Audited):
     """A version ``groupId:artifactKey:version`` and its state and metadata."""
 
     id: int | None
@@ -256,10 +250,6 @@ class ArtifactVersion:
     repository_name: str = ""
     description: str = ""
     dependent_versions: tuple[str, ...] = ()
-    owner: str = ""
-    create_time: datetime | None = None
-    modify_time: datetime | None = None
-    last_modified_by: str = ""
     property_sheet_id: int | None = None
     files: tuple[ArtifactFile, ...] = ()
 
@@ -290,10 +280,7 @@ class ArtifactVersion:
             repository_name=as_text(data.get("repositoryName")),
             description=as_text(data.get("description")),
             dependent_versions=tuple(as_text(d).strip() for d in as_list(deps)),
-            owner=as_text(data.get("owner")),
-            create_time=as_time(data.get("createTime")),
-            modify_time=as_time(data.get("modifyTime")),
-            last_modified_by=as_text(data.get("lastModifiedBy")),
+            **cls.audit_fields(data),
             property_sheet_id=as_int(data.get("propertySheetId")),
             files=tuple(
                 ArtifactFile(

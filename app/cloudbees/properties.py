@@ -6,7 +6,7 @@ from __future__ import annotations
 from app.cloudbees.errors import ServerError
 from app.cloudbees.models import Property, PropertySheet, as_list
 from app.cloudbees.paths import PropertyPath
-from app.cloudbees.sheets import SheetSlice, slice_entries
+from app.cloudbees.sheets import SheetSlice, SliceRequest, slice_entries
 from app.cloudbees.transport import Auth, Json, Transport
 
 
@@ -61,26 +61,10 @@ class PropertyService:
         sheet = data.get("propertySheet")
         return sheet if isinstance(sheet, dict) else {}
 
-    def sheet_page(
-        self,
-        path: PropertyPath,
-        *,
-        needle: str = "",
-        sort: str = "name",
-        descending: bool = False,
-        page: int = 1,
-        page_size: int = 100,
-    ) -> SheetSlice:
+    def sheet_page(self, path: PropertyPath, want: SliceRequest | None = None) -> SheetSlice:
         """One page of the sheet at ``path`` (filtered and sorted), from one call."""
         sheet = self._sheet_json(path, recurse=False, expand=False)
-        return slice_entries(
-            as_list(sheet.get("property")),
-            needle=needle,
-            sort=sort,
-            descending=descending,
-            page=page,
-            page_size=page_size,
-        )
+        return slice_entries(as_list(sheet.get("property")), want or SliceRequest())
 
     def sheet_by_id(
         self, sheet_id: int, *, recurse: bool = False, expand: bool = False

@@ -16,6 +16,18 @@ SORTS = ("name", "modified")
 
 
 @dataclass(frozen=True)
+class SliceRequest:
+    """Which page of a sheet to cut: filter text (names and values, case-insensitive),
+    sort column (``name`` or ``modified``) and direction, page number and size."""
+
+    needle: str = ""
+    sort: str = "name"
+    descending: bool = False
+    page: int = 1
+    page_size: int = 100
+
+
+@dataclass(frozen=True)
 class SheetSlice:
     """The rows of one page, and how many there are in all and after the filter."""
 
@@ -37,18 +49,10 @@ class SheetSlice:
         return shown
 
 
-def slice_entries(
-    entries: Sequence[Any],
-    *,
-    needle: str = "",
-    sort: str = "name",
-    descending: bool = False,
-    page: int = 1,
-    page_size: int = 100,
-) -> SheetSlice:
+def slice_entries(entries: Sequence[Any], want: SliceRequest) -> SheetSlice:
     """Filter by name and value (case-insensitive), sort with sheets first, then page."""
     items = [e for e in entries if isinstance(e, dict)]
-    folded = needle.casefold()
+    folded = want.needle.casefold()
     if folded:
         items = [
             e
@@ -56,14 +60,14 @@ def slice_entries(
             if folded in str(e.get("propertyName", "")).casefold()
             or folded in str(e.get("value") or "").casefold()
         ]
-    if sort == "modified":
+    if want.sort == "modified":
         # ISO-8601 UTC times of one format sort correctly as text.
-        items.sort(key=lambda e: str(e.get("modifyTime") or ""), reverse=descending)
+        items.sort(key=lambda e: str(e.get("modifyTime") or ""), reverse=want.descending)
     else:
-        items.sort(key=lambda e: str(e.get("propertyName", "")).casefold(), reverse=descending)
+        items.sort(key=lambda e: str(e.get("propertyName", "")).casefold(), reverse=want.descending)
     items.sort(key=lambda e: "propertySheetId" not in e)  # stable: sheets first
-    pages = max(1, math.ceil(len(items) / page_size))
-    page = min(max(1, page), pages)
-    start = (page - 1) * page_size
-    rows = tuple(Property.from_json(e) for e in items[start : start + page_size])
+    pages = max(1, math.ceil(len(items) / want.page_size))
+    page = min(max(1, want.page), pages)
+    start = (page - 1) * want.page_size
+    rows = tuple(Property.from_json(e) for e in items[start : start + want.page_size])
     return SheetSlice(rows, len(entries), len(items), page, pages)

@@ -297,39 +297,8 @@ class Transport:
                 allow_redirects=False,
                 stream=True,
             )
-        except requests.exceptions.SSLError as err:
-            raise UpstreamUnavailable(
-                f"TLS verification of {self._host()} failed: {_short(err)}",
-                method=method,
-                path=route,
-                code="TLSError",
-            ) from None
-        except requests.exceptions.RetryError:
-            raise ServerError(
-                f"CloudBees CD at {self._host()} kept answering with errors",
-                method=method,
-                path=route,
-            ) from None
         except requests.exceptions.RequestException as err:
-            kind = _timeout_kind(err)
-            if kind == "read":
-                message = (
-                    f"CloudBees CD at {self._host()} did not answer within "
-                    f"{self.settings.read_timeout:g} s"
-                )
-            elif kind == "connect":
-                message = (
-                    f"CloudBees CD at {self._host()} is not reachable (no connection "
-                    f"within {self.settings.connect_timeout:g} s)"
-                )
-            else:
-                message = f"CloudBees CD at {self._host()} is not reachable ({_short(err)})"
-            raise UpstreamUnavailable(
-                message,
-                method=method,
-                path=route,
-                code="Timeout" if kind == "read" else "Unreachable",
-            ) from None
+            raise self._failure(err, method, route) from None
         if 300 <= response.status_code < 400:
             response.close()
             raise ServerError(
@@ -340,6 +309,32 @@ class Transport:
                 path=route,
             )
         return response
+
+    def _failure(
+        self, err: requests.exceptions.RequestException, method: str, route: str
+    ) -> CloudBeesError:
+        """The typed error for a call that got no usable answer; ``code`` says why
+        (``TLSError``, ``Timeout``, ``Unreachable``), so callers never read the message."""
+        host = self._host()
+        if isinstance(err, requests.exceptions.SSLError):
+            message, code = f"TLS verification of {host} failed: {_short(err)}", "TLSError"
+        elif isinstance(err, requests.exceptions.RetryError):
+            message = f"CloudBees CD at {host} kept answering with errors"
+            return ServerError(message, method=method, path=route)
+        else:
+            kind = _timeout_kind(err)
+            code = "Timeout" if kind == "read" else "Unreachable"
+            if kind == "read":
+                wait = self.settings.read_timeout
+                message = f"CloudBees CD at {host} did not answer within {wait:g} s"
+            elif kind == "connect":
+                wait = self.settings.connect_timeout
+                message = (
+                    f"CloudBees CD at {host} is not reachable (no connection within {wait:g} s)"
+                )
+            else:
+                message = f"CloudBees CD at {host} is not reachable ({_short(err)})"
+        return UpstreamUnavailable(message, method=method, path=route, code=code)
 
     def _host(self) -> str:
         return self.settings.server_url.split("://", 1)[-1].split("/", 1)[0]

@@ -7,6 +7,7 @@ renders a page or a fragment. Writes live in ``app.web.editing``.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -17,6 +18,7 @@ from app import drafts
 from app.cloudbees import CloudBeesError, NotFound, Property, PropertyPath, ValidationError
 from app.cloudbees.references import broken_reference
 from app.cloudbees.sheets import SheetSlice
+from app.drafts import Draft
 from app.htmx import is_htmx, notice, redirect_to, render
 from app.services import cd, settings
 from app.web.edit_form import EditForm
@@ -68,7 +70,29 @@ def sheet_page(path: PropertyPath) -> ResponseReturnValue:
         if (draft := drafts.take(drafts.key("edit", path.child(name)))) is not None
     }
     new_draft = drafts.take(drafts.key("new", path))
-    response = render(
+    response = render_sheet(
+        path,
+        page,
+        query,
+        drafts={name: EditForm.from_form(d) for name, d in kept.items()},
+        new_draft=new_draft,
+    )
+    return notice(response, RESTORED) if kept or new_draft else response
+
+
+def render_sheet(
+    path: PropertyPath,
+    page: SheetSlice,
+    query: SheetQuery,
+    *,
+    drafts: dict[str, EditForm] | None = None,
+    new_draft: Mapping[str, str] | Draft | None = None,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    """A sheet's page (its table, with rows being edited and the new-entry form as
+    given), or for htmx its table alone."""
+    return render(
         "browse/sheet.html",
         "browse/_sheet_table.html",
         path=path,
@@ -76,22 +100,16 @@ def sheet_page(path: PropertyPath) -> ResponseReturnValue:
         query=query,
         links=SheetLinks.of(path),
         crumbs=breadcrumbs(path),
-        drafts={name: EditForm.from_form(d) for name, d in kept.items()},
+        drafts=drafts or {},
         new_draft=new_draft,
+        error=error,
+        status=status,
     )
-    return notice(response, RESTORED) if kept or new_draft else response
 
 
 def read_page(path: PropertyPath, query: SheetQuery) -> SheetSlice:
     """The page of ``path`` that ``query`` asks for (one upstream call)."""
-    return cd().properties.sheet_page(
-        path,
-        needle=query.q,
-        sort=query.sort,
-        descending=query.desc,
-        page=query.page,
-        page_size=settings().page_size,
-    )
+    return cd().properties.sheet_page(path, query.slice_request(settings().page_size))
 
 
 def property_page(path: PropertyPath) -> ResponseReturnValue:
@@ -191,4 +209,4 @@ def legacy_view(node: Node) -> ResponseReturnValue:
     return redirect(url_for(endpoint, path=target, **args))
 
 
-__all__ = ["bp", "expanded", "read_page", "render_row"]
+__all__ = ["bp", "expanded", "read_page", "render_row", "render_sheet"]

@@ -22,7 +22,7 @@ from app.edit_lock import LockBusy
 from app.htmx import is_htmx, notice, redirect_to, render
 from app.logs import change
 from app.services import cd, services, settings
-from app.web.browse import expanded, read_page, render_row
+from app.web.browse import expanded, read_page, render_row, render_sheet
 from app.web.edit_form import EditForm, Where, text
 from app.web.nodes import Node, breadcrumbs, node_url, pass_node
 from app.web.sheet_view import SheetLinks, SheetQuery
@@ -156,18 +156,8 @@ def new_form(path: PropertyPath, values: dict[str, str], error: str, status: int
     """The new-entry form fragment, or the sheet's page with the form open."""
     if not is_htmx():
         query = SheetQuery()
-        return render(
-            "browse/sheet.html",
-            path=path,
-            page=read_page(path, query),
-            query=query,
-            links=SheetLinks.of(path),
-            crumbs=breadcrumbs(path),
-            drafts={},
-            new_draft=values,
-            error=error,
-            status=status,
-        )
+        page = read_page(path, query)
+        return render_sheet(path, page, query, new_draft=values, error=error, status=status)
     return render("browse/_new_form.html", path=path, values=values, error=error, status=status)
 
 

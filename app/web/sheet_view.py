@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from flask import url_for
 
 from app.cloudbees import PropertyPath
-from app.cloudbees.sheets import SORTS
+from app.cloudbees.sheets import SORTS, SliceRequest
 from app.web.nodes import Node
 
 DEFAULTS = {"q": "", "sort": "name", "dir": "asc", "page": "1"}
@@ -43,6 +43,10 @@ class SheetQuery:
             desc=args.get("dir") == "desc",
             page=page,
         )
+
+    def slice_request(self, page_size: int) -> SliceRequest:
+        """What to ask the service for this view, with ``page_size`` rows per page."""
+        return SliceRequest(self.q, self.sort, self.desc, self.page, page_size)
 
     def args(self, **changes: object) -> dict[str, str]:
         """Query-string arguments for a link that changes some of this view."""
