@@ -8,7 +8,7 @@ from typing import Any
 
 from emulator.errors import ApiError, invalid_argument, no_such_property
 from emulator.rules import split_path
-from emulator.store import Store
+from emulator.store import Row, Store
 
 
 @dataclass(frozen=True)
@@ -21,12 +21,14 @@ class Target:
 
 
 def _bracketed(segment: str, kind: str) -> str | None:
+    """The name inside ``kind[...]`` (``projects[My Project]``), else ``None``."""
     if segment.startswith(kind + "[") and segment.endswith("]"):
         return segment[len(kind) + 1 : -1]
     return None
 
 
 def _split_artifact(name: str, parts: int) -> list[str]:
+    """An artifact (version) name of a path split on ``:``; a wrong count is a missing property."""
     pieces = name.split(":")
     if len(pieces) != parts:
         raise no_such_property(name)
@@ -79,6 +81,7 @@ def locator_root(c: sqlite3.Connection, args: dict[str, Any]) -> int:
 
 
 def _int_arg(name: str, raw: Any) -> int:
+    """An integer argument; anything else is ``InvalidArgument``."""
     try:
         return int(str(raw))
     except ValueError:
@@ -141,3 +144,19 @@ def request_target(c: sqlite3.Connection, segments: list[str], args: dict[str, A
         names = segments[2:-1] if segments[-1] == "" else segments[2:]
         return target(c, names, True, args)
     return target(c, [segments[1]], False, args)
+
+
+def request_property(
+    c: sqlite3.Connection, segments: list[str], args: dict[str, Any]
+) -> tuple[Target, Row | None]:
+    """Where the property of a ``/properties`` request lives, and its row (``None``: missing)."""
+    where = request_target(c, segments, args)
+    return where, Store.property_in(c, where.parent_sheet, where.name)
+
+
+def existing_property(c: sqlite3.Connection, segments: list[str], args: dict[str, Any]) -> Row:
+    """The row of the property a ``/properties`` request names; 404 when it is missing."""
+    where, row = request_property(c, segments, args)
+    if row is None:
+        raise no_such_property(where.shown)
+    return row

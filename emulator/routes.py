@@ -1,4 +1,4 @@
-"""The REST route table: (first segment, shape) -> route template and handler per method.
+"""The REST route table: route template -> handler per method, found by (first segment, shape).
 
 A request's shape is ``collection`` (``/projects``), ``item`` (``/projects/{name}``) or
 ``path`` (``/properties//{absolute path}``). The template names the route in the request
@@ -23,61 +23,9 @@ ONE_PROPERTY: Methods = {
     "DELETE": property_writes.delete_property,
 }
 
-ROUTES: dict[tuple[str, Shape], tuple[str, Methods]] = {
-    ("sessions", "collection"): (
-        "/sessions",
-        {"POST": sessions.login, "DELETE": sessions.logout},
-    ),
-    ("projects", "collection"): (
-        "/projects",
-        {"GET": projects.list_projects, "POST": projects.create_project},
-    ),
-    ("projects", "item"): (
-        "/projects/{projectName}",
-        {
-            "GET": projects.get_project,
-            "PUT": projects.modify_project,
-            "DELETE": projects.delete_project,
-        },
-    ),
-    ("properties", "collection"): (
-        "/properties",
-        {"GET": property_reads.get_sheet, "POST": property_writes.create_property},
-    ),
-    ("properties", "item"): ("/properties/{propertyName}", ONE_PROPERTY),
-    ("properties", "path"): ("/properties//{path}", ONE_PROPERTY),
-    ("propertySheets", "item"): (
-        "/propertySheets/{propertySheetId}",
-        {"GET": property_reads.get_sheet_by_id},
-    ),
-    ("artifacts", "collection"): (
-        "/artifacts",
-        {"GET": artifacts.list_artifacts, "POST": artifacts.create_artifact},
-    ),
-    ("artifacts", "item"): (
-        "/artifacts/{artifactName}",
-        {"GET": artifacts.get_artifact, "DELETE": artifacts.delete_artifact},
-    ),
-    ("artifactVersions", "collection"): (
-        "/artifactVersions",
-        {"GET": artifacts.list_versions, "POST": artifacts.create_version},
-    ),
-    ("artifactVersions", "item"): (
-        "/artifactVersions/{artifactVersionName}",
-        {"GET": artifacts.get_version, "DELETE": artifacts.delete_version},
-    ),
-    ("repositories", "collection"): ("/repositories", {"GET": artifacts.list_repositories}),
-    ("repositories", "item"): (
-        "/repositories/{repositoryName}",
-        {"GET": artifacts.get_repository},
-    ),
-}
-
-# Handlers that answer without a logged-in caller.
-PUBLIC: frozenset[Handler] = frozenset({sessions.login})
-
 
 def _shape(segs: list[str]) -> Shape | None:
+    """The shape of a request's (or a route template's) segments; ``None``: no route has it."""
     if len(segs) == 1:
         return "collection"
     if len(segs) == 2:
@@ -85,6 +33,51 @@ def _shape(segs: list[str]) -> Shape | None:
     if len(segs) > 2 and segs[1] == "":
         return "path"
     return None
+
+
+# Route template -> handler per method; ``ROUTES`` keys them by first segment and shape.
+_TEMPLATES: dict[str, Methods] = {
+    "/sessions": {"POST": sessions.login, "DELETE": sessions.logout},
+    "/projects": {"GET": projects.list_projects, "POST": projects.create_project},
+    "/projects/{projectName}": {
+        "GET": projects.get_project,
+        "PUT": projects.modify_project,
+        "DELETE": projects.delete_project,
+    },
+    "/properties": {"GET": property_reads.get_sheet, "POST": property_writes.create_property},
+    "/properties/{propertyName}": ONE_PROPERTY,
+    "/properties//{path}": ONE_PROPERTY,
+    "/propertySheets/{propertySheetId}": {"GET": property_reads.get_sheet_by_id},
+    "/artifacts": {"GET": artifacts.list_artifacts, "POST": artifacts.create_artifact},
+    "/artifacts/{artifactName}": {
+        "GET": artifacts.get_artifact,
+        "DELETE": artifacts.delete_artifact,
+    },
+    "/artifactVersions": {"GET": artifacts.list_versions, "POST": artifacts.create_version},
+    "/artifactVersions/{artifactVersionName}": {
+        "GET": artifacts.get_version,
+        "DELETE": artifacts.delete_version,
+    },
+    "/repositories": {"GET": artifacts.list_repositories},
+    "/repositories/{repositoryName}": {"GET": artifacts.get_repository},
+}
+
+
+def _key(template: str) -> tuple[str, Shape]:
+    """What a route template is looked up by: its first segment and its shape."""
+    segs = template.split("/")[1:]
+    shape = _shape(segs)
+    if shape is None:
+        raise ValueError(f"Route template {template!r} has no shape")
+    return segs[0], shape
+
+
+ROUTES: dict[tuple[str, Shape], tuple[str, Methods]] = {
+    _key(template): (template, methods) for template, methods in _TEMPLATES.items()
+}
+
+# Handlers that answer without a logged-in caller.
+PUBLIC: frozenset[Handler] = frozenset({sessions.login})
 
 
 def route(method: str, segs: list[str]) -> tuple[Handler | None, str]:

@@ -17,7 +17,13 @@ VERSION_RE = re.compile(r"(\d+)(?:\.(\d+))?(?:\.(\d+))?(?:-([A-Za-z0-9_.]+?)(?:-
 
 
 def _has_control(text: str) -> bool:
+    """Whether ``text`` holds a control character (Unicode category ``Cc``)."""
     return any(unicodedata.category(ch) == "Cc" for ch in text)
+
+
+def _has_surrogate(text: str) -> bool:
+    """Whether ``text`` holds a lone surrogate (it cannot be stored as UTF-8)."""
+    return any(0xD800 <= ord(ch) <= 0xDFFF for ch in text)
 
 
 def check_property_name(name: str) -> str:
@@ -41,7 +47,7 @@ def check_property_name(name: str) -> str:
         why = f"'{name}' is a reserved name"
     elif name in (".", ".."):
         why = "'.' and '..' are not names"
-    elif any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
+    elif _has_surrogate(name):
         why = "it contains a lone surrogate"
     if why:
         raise ApiError(400, "InvalidPropertyName", f"Invalid property name '{name}': {why}")
@@ -50,7 +56,7 @@ def check_property_name(name: str) -> str:
 
 def check_text(arg: str, text: str) -> str:
     """Refuse text that cannot be stored as UTF-8 (lone surrogates from a JSON body)."""
-    if any(0xD800 <= ord(ch) <= 0xDFFF for ch in text):
+    if _has_surrogate(text):
         raise invalid_argument(arg, "contains a lone surrogate")
     return text
 
@@ -80,26 +86,28 @@ def split_path(path: str) -> list[str]:
     return [s for s in segments if s != ""]
 
 
+def _check_pattern(value: str, pattern: re.Pattern[str], code: str, message: str) -> str:
+    """Return ``value`` if it has 1 to ``MAX_NAME`` characters and matches ``pattern``, else
+    raise a 400 ``code`` with ``message``."""
+    if not value or len(value) > MAX_NAME or not pattern.fullmatch(value):
+        raise ApiError(400, code, message)
+    return value
+
+
 def check_artifact_part(arg: str, value: str) -> str:
     """``groupId`` and ``artifactKey``: letters, digits, space, ``_``, ``-``, ``.`` only."""
-    if not value or len(value) > MAX_NAME or not _ARTIFACT_PART.fullmatch(value):
-        raise ApiError(
-            400,
-            "InvalidArtifactName",
-            f"Invalid {arg} '{value}': use letters, digits, space, '_', '-' and '.' only",
-        )
-    return value
+    why = "use letters, digits, space, '_', '-' and '.' only"
+    return _check_pattern(
+        value, _ARTIFACT_PART, "InvalidArtifactName", f"Invalid {arg} '{value}': {why}"
+    )
 
 
 def check_version(version: str) -> str:
     """Version text ``major.minor.patch-qualifier-buildNumber``, trailing parts optional."""
-    if not version or len(version) > MAX_NAME or not VERSION_RE.fullmatch(version):
-        raise ApiError(
-            400,
-            "InvalidVersion",
-            f"Invalid version '{version}': expected major[.minor[.patch]][-qualifier[-build]]",
-        )
-    return version
+    why = "expected major[.minor[.patch]][-qualifier[-build]]"
+    return _check_pattern(
+        version, VERSION_RE, "InvalidVersion", f"Invalid version '{version}': {why}"
+    )
 
 
 def split_artifact_name(arg: str, name: str, parts: int) -> list[str]:

@@ -12,6 +12,7 @@ Json = dict[str, Any]
 
 
 def _flag(value: Any) -> str:
+    """A boolean column as the upstream writes it: ``"1"`` or ``"0"``."""
     return "1" if value else "0"
 
 
@@ -69,16 +70,40 @@ def sheet_json(
     return out
 
 
-def project_json(row: Row) -> Json:
-    out: Json = {
-        "projectId": str(row["id"]),
-        "projectName": row["name"],
-        "description": row["description"],
+def _stamps(row: Row) -> Json:
+    """When and by whom a row was made and last changed, in the upstream's key order."""
+    return {
         "createTime": row["create_time"],
         "modifyTime": row["modify_time"],
         "lastModifiedBy": row["last_modified_by"],
         "owner": row["owner"],
+    }
+
+
+def _owner_fields(row: Row) -> Json:
+    """The fields every sheet owner ends with: description, stamps and its sheet's id."""
+    return {
+        "description": row["description"],
+        **_stamps(row),
         "propertySheetId": str(row["sheet_id"]),
+    }
+
+
+def _artifact_name_fields(row: Row) -> Json:
+    """``artifactName`` (``groupId:artifactKey``) and its two parts."""
+    return {
+        "artifactName": f"{row['group_id']}:{row['artifact_key']}",
+        "groupId": row["group_id"],
+        "artifactKey": row["artifact_key"],
+    }
+
+
+def project_json(row: Row) -> Json:
+    """One project; ``pluginKey`` only for a plugin's project."""
+    out: Json = {
+        "projectId": str(row["id"]),
+        "projectName": row["name"],
+        **_owner_fields(row),
         "tracked": _flag(row["tracked"]),
     }
     if row["plugin_key"]:
@@ -87,37 +112,21 @@ def project_json(row: Row) -> Json:
 
 
 def artifact_json(row: Row) -> Json:
-    return {
-        "artifactId": str(row["id"]),
-        "artifactName": f"{row['group_id']}:{row['artifact_key']}",
-        "groupId": row["group_id"],
-        "artifactKey": row["artifact_key"],
-        "description": row["description"],
-        "createTime": row["create_time"],
-        "modifyTime": row["modify_time"],
-        "lastModifiedBy": row["last_modified_by"],
-        "owner": row["owner"],
-        "propertySheetId": str(row["sheet_id"]),
-    }
+    """One artifact (``groupId:artifactKey``)."""
+    return {"artifactId": str(row["id"]), **_artifact_name_fields(row), **_owner_fields(row)}
 
 
 def version_json(row: Row, files: list[Row]) -> Json:
-    artifact = f"{row['group_id']}:{row['artifact_key']}"
+    """One artifact version with its dependents and files (each left out when empty)."""
+    names = _artifact_name_fields(row)
     out: Json = {
         "artifactVersionId": str(row["id"]),
-        "artifactVersionName": f"{artifact}:{row['version']}",
-        "artifactName": artifact,
-        "groupId": row["group_id"],
-        "artifactKey": row["artifact_key"],
+        "artifactVersionName": f"{names['artifactName']}:{row['version']}",
+        **names,
         "version": row["version"],
         "artifactVersionState": row["state"],
         "repositoryName": row["repository_name"],
-        "description": row["description"],
-        "createTime": row["create_time"],
-        "modifyTime": row["modify_time"],
-        "lastModifiedBy": row["last_modified_by"],
-        "owner": row["owner"],
-        "propertySheetId": str(row["sheet_id"]),
+        **_owner_fields(row),
     }
     dependents = json.loads(row["dependents"])
     if dependents:
@@ -131,15 +140,13 @@ def version_json(row: Row, files: list[Row]) -> Json:
 
 
 def repository_json(row: Row) -> Json:
+    """One artifact repository; ``url`` only when it has one."""
     out: Json = {
         "repositoryId": str(row["id"]),
         "repositoryName": row["name"],
         "description": row["description"],
         "repositoryDisabled": "0",
-        "createTime": row["create_time"],
-        "modifyTime": row["modify_time"],
-        "lastModifiedBy": row["last_modified_by"],
-        "owner": row["owner"],
+        **_stamps(row),
     }
     if row["url"]:
         out["url"] = row["url"]

@@ -8,24 +8,22 @@ import sqlite3
 from werkzeug.wrappers import Response
 
 from emulator import paths
-from emulator.errors import ApiError, invalid_argument, no_such_property
+from emulator.errors import ApiError, invalid_argument
 from emulator.expansion import renderer
 from emulator.http import Call, json_response
 from emulator.views import property_json, sheet_json
 
 
 def get_property(call: Call) -> Response:
-    store = call.store
-    with store.read() as c:
-        where = paths.request_target(c, call.segments, call.args)
-        row = store.property_in(c, where.parent_sheet, where.name)
-        if row is None:
-            raise no_such_property(where.shown)
-        value = renderer(store, c, call.flag("expand", True))(row)
+    """``GET /properties/{name}`` or ``//{path}``: one property (``$[...]`` expanded)."""
+    with call.store.read() as c:
+        row = paths.existing_property(c, call.segments, call.args)
+        value = renderer(call.store, c, call.flag("expand", True))(row)
         return json_response({"property": property_json(row, value)})
 
 
 def _sheet_response(call: Call, c: sqlite3.Connection, sheet_id: int) -> Response:
+    """The sheet ``sheet_id`` with its properties (all below it with ``recurse``)."""
     store = call.store
     sheet = store.sheet(c, sheet_id)
     if sheet is None:
@@ -47,6 +45,7 @@ def get_sheet(call: Call) -> Response:
 
 
 def get_sheet_by_id(call: Call) -> Response:
+    """``GET /propertySheets/{id}``: the sheet with its properties."""
     try:
         sheet_id = int(call.segments[1])
     except ValueError:

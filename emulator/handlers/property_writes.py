@@ -3,14 +3,17 @@
 
 from __future__ import annotations
 
+import sqlite3
 from typing import Any
 
 from werkzeug.wrappers import Response
 
 from emulator import paths
-from emulator.errors import ApiError, invalid_argument, no_such_property
+from emulator.errors import ApiError, invalid_argument
 from emulator.http import Call, Handler, json_response
+from emulator.paths import Target
 from emulator.rules import check_property_name
+from emulator.store import Row
 from emulator.views import property_json
 
 # PUT answers of modifyProperty carry the changed fields, not the whole object.
@@ -18,6 +21,7 @@ _ALWAYS_IN_MODIFY_ANSWER = frozenset({"propertyId", "propertyName", "modifyTime"
 
 
 def create_property(call: Call) -> Response:
+    """``POST /properties``: a new property or (``propertyType=sheet``) sub-sheet."""
     call.require_write()
     kind = call.text("propertyType", "string")
     if kind not in ("string", "sheet"):
@@ -59,6 +63,17 @@ def _optional_fields(call: Call) -> dict[str, Any]:
     return fields
 
 
+def _value_target(call: Call, c: sqlite3.Connection, arg: str) -> tuple[Target, Row | None]:
+    """The property whose value a ``PUT`` sets: ``None`` when missing (its name then checked
+    for creation); a sheet is refused as an invalid ``arg``."""
+    where, row = paths.request_property(c, call.segments, call.args)
+    if row is None:
+        check_property_name(where.name)
+    elif row["child_sheet_id"] is not None:
+        raise invalid_argument(arg, f"'{where.shown}' is a property sheet")
+    return where, row
+
+
 def set_property(call: Call) -> Response:
     """Create the property or replace its value (never on a sheet)."""
     if not call.has("value"):
@@ -66,10 +81,8 @@ def set_property(call: Call) -> Response:
     value = call.text("value")
     store = call.store
     with store.write() as c:
-        where = paths.request_target(c, call.segments, call.args)
-        row = store.property_in(c, where.parent_sheet, where.name)
+        where, row = _value_target(call, c, "value")
         if row is None:
-            check_property_name(where.name)
             row = store.insert_property(
                 c,
                 where.parent_sheet,
@@ -79,8 +92,6 @@ def set_property(call: Call) -> Response:
                 description=call.text("description"),
                 expandable=call.flag("expandable", True),
             )
-        elif row["child_sheet_id"] is not None:
-            raise invalid_argument("value", f"'{where.shown}' is a property sheet")
         else:
             fields = {"value": value, **_optional_fields(call)}
             row = store.update_property(c, row["id"], call.user, **fields)
@@ -92,10 +103,7 @@ def modify_property(call: Call) -> Response:
     """Change name, description, expandable or value of an existing property."""
     store = call.store
     with store.write() as c:
-        where = paths.request_target(c, call.segments, call.args)
-        row = store.property_in(c, where.parent_sheet, where.name)
-        if row is None:
-            raise no_such_property(where.shown)
+        row = paths.existing_property(c, call.segments, call.args)
         fields: dict[str, Any] = {}
         new_name = call.text("newName")
         if new_name and new_name != row["name"]:
@@ -125,15 +133,11 @@ def increment_property(call: Call) -> Response:
         raise invalid_argument("incrementBy", "expected an integer") from None
     store = call.store
     with store.write() as c:
-        where = paths.request_target(c, call.segments, call.args)
-        row = store.property_in(c, where.parent_sheet, where.name)
+        where, row = _value_target(call, c, "incrementBy")
         if row is None:
-            check_property_name(where.name)
             row = store.insert_property(
                 c, where.parent_sheet, where.name, call.user, value=str(step), counter=True
             )
-        elif row["child_sheet_id"] is not None:
-            raise invalid_argument("incrementBy", f"'{where.shown}' is a property sheet")
         else:
             try:
                 current = int((row["value"] or "0").strip() or "0")
@@ -146,13 +150,12 @@ def increment_property(call: Call) -> Response:
 
 
 def delete_property(call: Call) -> Response:
+    """``DELETE /properties/{name}`` or ``//{path}``: a property or a whole sub-sheet."""
     call.require_write()
     with call.store.write() as c:
-        where = paths.request_target(c, call.segments, call.args)
-        row = call.store.property_in(c, where.parent_sheet, where.name)
-        if row is None:
-            raise no_such_property(where.shown)
-        call.store.delete_property(c, row, call.user)
+        call.store.delete_property(
+            c, paths.existing_property(c, call.segments, call.args), call.user
+        )
     return json_response({})
 
 

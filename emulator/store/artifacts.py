@@ -7,7 +7,7 @@ import sqlite3
 from collections.abc import Iterable
 
 from emulator.errors import ApiError
-from emulator.store.schema import Row, now_iso
+from emulator.store.schema import Row, update_stamped
 from emulator.store.sheets import SheetQueries
 
 _VERSIONS = (
@@ -21,6 +21,7 @@ class ArtifactQueries(SheetQueries):
 
     @staticmethod
     def artifact(c: sqlite3.Connection, group_id: str, key: str) -> Row:
+        """The artifact ``groupId:artifactKey``; 404 ``NoSuchArtifact`` when missing."""
         row = c.execute(
             "SELECT * FROM artifacts WHERE group_id=? AND artifact_key=?", (group_id, key)
         ).fetchone()
@@ -30,6 +31,7 @@ class ArtifactQueries(SheetQueries):
 
     @staticmethod
     def artifacts(c: sqlite3.Connection) -> list[Row]:
+        """Every artifact, by group and key."""
         return [
             dict(r) for r in c.execute("SELECT * FROM artifacts ORDER BY group_id, artifact_key")
         ]
@@ -37,19 +39,15 @@ class ArtifactQueries(SheetQueries):
     def create_artifact(
         self, c: sqlite3.Connection, group_id: str, key: str, description: str, user: str
     ) -> Row:
+        """Add an artifact with its own sheet; 409 when it exists."""
         if c.execute(
             "SELECT 1 FROM artifacts WHERE group_id=? AND artifact_key=?", (group_id, key)
         ).fetchone():
             raise ApiError(
                 409, "DuplicateArtifactName", f"Artifact '{group_id}:{key}' already exists"
             )
-        sheet = self.new_sheet(c, user)
-        stamp = now_iso()
-        c.execute(
-            "INSERT INTO artifacts(group_id, artifact_key, description, sheet_id, owner, "
-            "create_time, modify_time, last_modified_by) VALUES (?,?,?,?,?,?,?,?)",
-            (group_id, key, description, sheet, user, stamp, stamp, user),
-        )
+        values = {"group_id": group_id, "artifact_key": key, "description": description}
+        self.insert_owner(c, "artifacts", values, user)
         return self.artifact(c, group_id, key)
 
     def ensure_artifact(self, c: sqlite3.Connection, group_id: str, key: str, user: str) -> Row:
@@ -68,6 +66,7 @@ class ArtifactQueries(SheetQueries):
 
     @staticmethod
     def artifact_version(c: sqlite3.Connection, group_id: str, key: str, version: str) -> Row:
+        """One version (with its artifact's names); 404 ``NoSuchArtifactVersion``."""
         row = c.execute(
             _VERSIONS + " WHERE a.group_id=? AND a.artifact_key=? AND v.version=?",
             (group_id, key, version),
@@ -111,30 +110,16 @@ class ArtifactQueries(SheetQueries):
             raise ApiError(
                 409, "DuplicateArtifactVersion", f"Artifact version '{name}' already exists"
             )
-        sheet = self.new_sheet(c, user)
-        stamp = now_iso()
-        c.execute(
-            "INSERT INTO artifact_versions(artifact_id, version, state, repository_name, "
-            "description, dependents, sheet_id, owner, create_time, modify_time, "
-            "last_modified_by) VALUES (?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                artifact["id"],
-                version,
-                state,
-                repository,
-                description,
-                json.dumps(dependents),
-                sheet,
-                user,
-                stamp,
-                stamp,
-                user,
-            ),
-        )
-        c.execute(
-            "UPDATE artifacts SET modify_time=?, last_modified_by=? WHERE id=?",
-            (stamp, user, artifact["id"]),
-        )
+        values = {
+            "artifact_id": artifact["id"],
+            "version": version,
+            "state": state,
+            "repository_name": repository,
+            "description": description,
+            "dependents": json.dumps(dependents),
+        }
+        stamp = self.insert_owner(c, "artifact_versions", values, user)
+        update_stamped(c, "artifacts", artifact["id"], user, stamp)
         return self.artifact_version(c, artifact["group_id"], artifact["artifact_key"], version)
 
     def delete_artifact_version(self, c: sqlite3.Connection, row: Row) -> None:
@@ -144,6 +129,7 @@ class ArtifactQueries(SheetQueries):
 
     @staticmethod
     def set_version_state(c: sqlite3.Connection, version_id: int, state: str) -> None:
+        """Move a version to ``state`` (``publishing``, ``available``, ...)."""
         c.execute("UPDATE artifact_versions SET state=? WHERE id=?", (state, version_id))
 
     @staticmethod

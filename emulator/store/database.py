@@ -13,7 +13,7 @@ import string
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 from emulator.store.artifacts import ArtifactQueries
@@ -57,6 +57,7 @@ class Store(OwnerQueries, ArtifactQueries):
 
     # -- connections and transactions ------------------------------------------------------
     def _conn(self) -> sqlite3.Connection:
+        """This thread's connection, opened (WAL, foreign keys) on first use."""
         conn: sqlite3.Connection | None = getattr(self._local, "conn", None)
         if conn is None:
             conn = sqlite3.connect(self.db_path, isolation_level=None, check_same_thread=False)
@@ -69,10 +70,10 @@ class Store(OwnerQueries, ArtifactQueries):
         return conn
 
     @contextmanager
-    def write(self) -> Iterator[sqlite3.Connection]:
-        """A serialised write transaction."""
+    def _transaction(self, begin: str) -> Iterator[sqlite3.Connection]:
+        """A transaction opened with ``begin``: committed, or rolled back on any error."""
         conn = self._conn()
-        conn.execute("BEGIN IMMEDIATE")
+        conn.execute(begin)
         try:
             yield conn
         except BaseException:
@@ -80,32 +81,35 @@ class Store(OwnerQueries, ArtifactQueries):
             raise
         conn.execute("COMMIT")
 
-    @contextmanager
-    def read(self) -> Iterator[sqlite3.Connection]:
-        """A read transaction: one consistent snapshot for multi-statement reads."""
-        conn = self._conn()
-        conn.execute("BEGIN")
-        try:
-            yield conn
-        finally:
-            conn.execute("COMMIT")
+    def write(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A serialised write transaction."""
+        return self._transaction("BEGIN IMMEDIATE")
+
+    def read(self) -> AbstractContextManager[sqlite3.Connection]:
+        """A read transaction: one consistent snapshot for multi-statement reads (nothing in
+        it writes, so ending it on an error by a rollback instead of a commit is the same)."""
+        return self._transaction("BEGIN")
 
     # -- users and sessions ----------------------------------------------------------------
     def check_password(self, user: str, password: str) -> bool:
+        """Whether ``password`` is ``user``'s (compared in constant time)."""
         row = self._conn().execute("SELECT password FROM users WHERE name=?", (user,)).fetchone()
         return row is not None and secrets.compare_digest(
             row["password"].encode(), password.encode()
         )
 
     def user_for_token(self, token: str) -> str | None:
+        """The user an access token belongs to, else ``None``."""
         row = self._conn().execute("SELECT name FROM users WHERE token=?", (token,)).fetchone()
         return None if row is None else str(row["name"])
 
     def can_write(self, user: str) -> bool:
+        """Whether ``user`` has modify privileges."""
         row = self._conn().execute("SELECT can_write FROM users WHERE name=?", (user,)).fetchone()
         return bool(row and row["can_write"])
 
     def new_session(self, user: str) -> str:
+        """Open a session for ``user``; returns its id."""
         session_id = "".join(secrets.choice(_SESSION_ALPHABET) for _ in range(16))
         stamp = self.clock()
         with self.write() as c:
@@ -132,6 +136,7 @@ class Store(OwnerQueries, ArtifactQueries):
         return str(row["user_name"])
 
     def delete_session(self, session_id: str) -> None:
+        """End one session (logout)."""
         self._conn().execute("DELETE FROM sessions WHERE id=?", (session_id,))
 
     def expire_sessions(self, user: str | None) -> int:

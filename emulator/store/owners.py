@@ -5,7 +5,7 @@ from __future__ import annotations
 import sqlite3
 
 from emulator.errors import ApiError
-from emulator.store.schema import Row, now_iso
+from emulator.store.schema import Row, insert_stamped, now_iso, update_stamped
 from emulator.store.sheets import SheetQueries
 
 
@@ -14,6 +14,7 @@ class OwnerQueries(SheetQueries):
 
     @staticmethod
     def project(c: sqlite3.Connection, name: str) -> Row:
+        """The project ``name``; 404 ``NoSuchProject`` when missing."""
         row = c.execute("SELECT * FROM projects WHERE name=?", (name,)).fetchone()
         if row is None:
             raise ApiError(404, "NoSuchProject", f"Project '{name}' does not exist")
@@ -21,10 +22,12 @@ class OwnerQueries(SheetQueries):
 
     @staticmethod
     def has_project(c: sqlite3.Connection, name: str) -> bool:
+        """Whether a project is called ``name``."""
         return c.execute("SELECT 1 FROM projects WHERE name=?", (name,)).fetchone() is not None
 
     @staticmethod
     def projects(c: sqlite3.Connection) -> list[Row]:
+        """Every project, by name."""
         return [dict(r) for r in c.execute("SELECT * FROM projects ORDER BY name")]
 
     def create_project(
@@ -35,15 +38,11 @@ class OwnerQueries(SheetQueries):
         user: str,
         plugin_key: str | None = None,
     ) -> Row:
+        """Add a project with its own sheet; 409 when the name is taken."""
         if self.has_project(c, name):
             raise ApiError(409, "DuplicateProjectName", f"Project '{name}' already exists")
-        sheet = self.new_sheet(c, user)
-        stamp = now_iso()
-        c.execute(
-            "INSERT INTO projects(name, description, plugin_key, sheet_id, owner, create_time, "
-            "modify_time, last_modified_by) VALUES (?,?,?,?,?,?,?,?)",
-            (name, description, plugin_key, sheet, user, stamp, stamp, user),
-        )
+        values = {"name": name, "description": description, "plugin_key": plugin_key}
+        self.insert_owner(c, "projects", values, user)
         return self.project(c, name)
 
     def update_project(
@@ -64,13 +63,7 @@ class OwnerQueries(SheetQueries):
                 raise ApiError(409, "DuplicateProjectName", f"Project '{new_name}' already exists")
             changes["name"] = new_name
         if changes:
-            changes["modify_time"] = now_iso()
-            changes["last_modified_by"] = user
-            sets = ", ".join(f"{k}=?" for k in changes)
-            c.execute(
-                f"UPDATE projects SET {sets} WHERE id=?",  # noqa: S608 (the keys are ours)
-                (*changes.values(), row["id"]),
-            )
+            update_stamped(c, "projects", row["id"], user, now_iso(), changes)
         return self.project(c, str(row["name"]) if new_name is None else new_name)
 
     def delete_project(self, c: sqlite3.Connection, row: Row) -> None:
@@ -80,18 +73,18 @@ class OwnerQueries(SheetQueries):
 
     @staticmethod
     def repositories(c: sqlite3.Connection) -> list[Row]:
+        """Every artifact repository, by name."""
         return [dict(r) for r in c.execute("SELECT * FROM repositories ORDER BY name")]
 
     @staticmethod
     def has_repository(c: sqlite3.Connection, name: str) -> bool:
+        """Whether an artifact repository is called ``name``."""
         return c.execute("SELECT 1 FROM repositories WHERE name=?", (name,)).fetchone() is not None
 
     @staticmethod
     def create_repository(
         c: sqlite3.Connection, name: str, description: str, url: str, user: str, stamp: str
     ) -> None:
-        c.execute(
-            "INSERT INTO repositories(name, description, url, owner, create_time, modify_time, "
-            "last_modified_by) VALUES (?,?,?,?,?,?,?)",
-            (name, description, url, user, stamp, stamp, user),
-        )
+        """Add an artifact repository (demo data and bootstrap only: no API creates one)."""
+        values = {"name": name, "description": description, "url": url}
+        insert_stamped(c, "repositories", values, user, stamp)

@@ -6,6 +6,8 @@ into the file, so they change only together with those.
 
 from __future__ import annotations
 
+import sqlite3
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Any
 
@@ -67,3 +69,42 @@ Row = dict[str, Any]
 def now_iso() -> str:
     """The current time as the upstream writes it: ISO-8601 UTC, milliseconds, ``Z``."""
     return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
+
+
+def insert_stamped(
+    c: sqlite3.Connection, table: str, values: Mapping[str, object], user: str, stamp: str
+) -> int:
+    """Insert one row of ``table``: ``values``, then ``user`` as its owner and last modifier
+    and ``stamp`` as its create and modify time. Returns the new row's id."""
+    row = {
+        **values,
+        "owner": user,
+        "create_time": stamp,
+        "modify_time": stamp,
+        "last_modified_by": user,
+    }
+    columns = ", ".join(row)
+    marks = ",".join("?" * len(row))
+    cur = c.execute(
+        f"INSERT INTO {table}({columns}) VALUES ({marks})",  # noqa: S608 (the names are ours)
+        tuple(row.values()),
+    )
+    return int(cur.lastrowid or 0)
+
+
+def update_stamped(
+    c: sqlite3.Connection,
+    table: str,
+    row_id: int,
+    user: str,
+    stamp: str,
+    fields: Mapping[str, object] | None = None,
+) -> None:
+    """Change ``fields`` (none: only the stamps) of one row of ``table``, stamping it as
+    modified by ``user`` at ``stamp``."""
+    changes = {**(fields or {}), "modify_time": stamp, "last_modified_by": user}
+    sets = ", ".join(f"{k}=?" for k in changes)
+    c.execute(
+        f"UPDATE {table} SET {sets} WHERE id=?",  # noqa: S608 (the names are ours)
+        (*changes.values(), row_id),
+    )

@@ -7,11 +7,11 @@ Every method takes the connection of a transaction opened by ``Store.read()`` or
 from __future__ import annotations
 
 import sqlite3
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any, NamedTuple
 
 from emulator.errors import ApiError, no_such_property
-from emulator.store.schema import Row, now_iso
+from emulator.store.schema import Row, insert_stamped, now_iso, update_stamped
 
 MAX_SHEET_DEPTH = 64
 
@@ -48,25 +48,33 @@ class SheetQueries:
 
     @staticmethod
     def new_sheet(c: sqlite3.Connection, user: str) -> int:
+        """Create an empty sheet owned by ``user``; returns its id."""
+        return insert_stamped(c, "sheets", {}, user, now_iso())
+
+    def insert_owner(
+        self, c: sqlite3.Connection, table: str, values: Mapping[str, object], user: str
+    ) -> str:
+        """Insert a row of ``table`` that owns a new, empty sheet (its ``sheet_id``); returns
+        the row's time stamp."""
+        owned = {**values, "sheet_id": self.new_sheet(c, user)}
         stamp = now_iso()
-        cur = c.execute(
-            "INSERT INTO sheets(owner, create_time, modify_time, last_modified_by) "
-            "VALUES (?,?,?,?)",
-            (user, stamp, stamp, user),
-        )
-        return int(cur.lastrowid or 0)
+        insert_stamped(c, table, owned, user, stamp)
+        return stamp
 
     @staticmethod
     def sheet(c: sqlite3.Connection, sheet_id: int) -> Row | None:
+        """The sheet ``sheet_id``, else ``None``."""
         row = c.execute("SELECT * FROM sheets WHERE id=?", (sheet_id,)).fetchone()
         return None if row is None else dict(row)
 
     @staticmethod
     def server_sheet(c: sqlite3.Connection) -> int:
+        """The id of the server's root sheet (``/server``)."""
         return int(c.execute("SELECT sheet_id FROM server").fetchone()[0])
 
     @staticmethod
     def property_in(c: sqlite3.Connection, sheet_id: int, name: str) -> Row | None:
+        """The property ``name`` of one sheet, else ``None``."""
         row = c.execute(
             "SELECT * FROM properties WHERE sheet_id=? AND name=?", (sheet_id, name)
         ).fetchone()
@@ -74,6 +82,7 @@ class SheetQueries:
 
     @staticmethod
     def properties_of(c: sqlite3.Connection, sheet_id: int) -> list[Row]:
+        """The properties of one sheet, by name."""
         return [
             dict(r)
             for r in c.execute(
@@ -120,10 +129,8 @@ class SheetQueries:
 
     @staticmethod
     def touch_sheet(c: sqlite3.Connection, sheet_id: int, user: str) -> None:
-        c.execute(
-            "UPDATE sheets SET modify_time=?, last_modified_by=? WHERE id=?",
-            (now_iso(), user, sheet_id),
-        )
+        """Stamp a sheet as modified now by ``user`` (its properties changed)."""
+        update_stamped(c, "sheets", sheet_id, user, now_iso())
 
     def insert_property(
         self,
@@ -142,27 +149,17 @@ class SheetQueries:
         """Add a property (or, with ``sheet``, a sub-sheet); 409 when the name is taken."""
         if self.property_in(c, sheet_id, name) is not None:
             raise ApiError(409, "DuplicatePropertyName", f"Property '{name}' already exists")
-        child = self.new_sheet(c, user) if sheet else None
-        stamp = now_iso()
-        c.execute(
-            "INSERT INTO properties(sheet_id, name, value, child_sheet_id, description, "
-            "expandable, counter, tracked, owner, create_time, modify_time, last_modified_by) "
-            "VALUES (?,?,?,?,?,?,?,?,?,?,?,?)",
-            (
-                sheet_id,
-                name,
-                None if sheet else (value or ""),
-                child,
-                description,
-                int(expandable),
-                int(counter),
-                int(tracked),
-                user,
-                stamp,
-                stamp,
-                user,
-            ),
-        )
+        values = {
+            "sheet_id": sheet_id,
+            "name": name,
+            "value": None if sheet else (value or ""),
+            "child_sheet_id": self.new_sheet(c, user) if sheet else None,
+            "description": description,
+            "expandable": int(expandable),
+            "counter": int(counter),
+            "tracked": int(tracked),
+        }
+        insert_stamped(c, "properties", values, user, now_iso())
         self.touch_sheet(c, sheet_id, user)
         row = self.property_in(c, sheet_id, name)
         assert row is not None
@@ -192,13 +189,7 @@ class SheetQueries:
     @staticmethod
     def update_property(c: sqlite3.Connection, prop_id: int, user: str, **fields: Any) -> Row:
         """Change the given columns of one property and stamp it; returns the new row."""
-        fields["modify_time"] = now_iso()
-        fields["last_modified_by"] = user
-        assignments = ", ".join(f"{k}=?" for k in fields)
-        c.execute(
-            f"UPDATE properties SET {assignments} WHERE id=?",  # noqa: S608 (keys are ours)
-            (*fields.values(), prop_id),
-        )
+        update_stamped(c, "properties", prop_id, user, now_iso(), fields)
         row = c.execute("SELECT * FROM properties WHERE id=?", (prop_id,)).fetchone()
         return dict(row)
 
@@ -208,6 +199,7 @@ class SheetQueries:
         c.execute(_DELETE_TREE, (sheet_id,))
 
     def delete_property(self, c: sqlite3.Connection, row: Row, user: str) -> None:
+        """Delete a property (a sub-sheet with all below it) and stamp its sheet."""
         c.execute("DELETE FROM properties WHERE id=?", (row["id"],))
         if row["child_sheet_id"] is not None:
             self.delete_sheet_tree(c, row["child_sheet_id"])
