@@ -12,6 +12,8 @@ from flask import Flask
 from app.config import Settings
 
 ROOT = Path(__file__).resolve().parent.parent
+FORM_OVERHEAD_BYTES = 1024 * 1024  # a publish form's fields besides its files
+FORM_OVERHEAD_PARTS = 200  # ... and how many parts they may take (dependents included)
 
 
 def create_app(settings: Settings | None = None, clock: Callable[[], float] = time.time) -> Flask:
@@ -67,7 +69,8 @@ def configure(app: Flask, settings: Settings) -> None:
             settings.redis_url if settings.session_backend == "redis" else "memory://"
         ),
         TRUSTED_HOSTS=list(settings.trusted_hosts) or None,
-        MAX_CONTENT_LENGTH=settings.max_upload_bytes + 1024 * 1024,  # files + form fields
+        MAX_CONTENT_LENGTH=settings.max_upload_bytes + FORM_OVERHEAD_BYTES,
+        MAX_FORM_PARTS=settings.max_upload_files + FORM_OVERHEAD_PARTS,
     )
 
 

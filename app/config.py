@@ -370,6 +370,13 @@ SETTINGS: tuple[SettingSpec[Any], ...] = (
         "before any upstream call",
     ),
     SettingSpec(
+        "PROPDESK_MAX_UPLOAD_FILES",
+        "max_upload_files",
+        "100",
+        int_at_least(1),
+        "Most files one publish may carry; more are refused before any upstream call",
+    ),
+    SettingSpec(
         "PROPDESK_MAX_RESPONSE_BYTES",
         "max_response_bytes",
         shown(DEFAULT_MAX_RESPONSE_BYTES),
@@ -462,6 +469,7 @@ class Settings:
     metrics_token: str = field(repr=False)
     log_level: str
     max_upload_bytes: int
+    max_upload_files: int
 
     @property
     def api_base(self) -> str:

@@ -96,12 +96,21 @@ def handle_rate_limit(err: TooManyRequests) -> Response:
 
 
 def handle_too_large(err: RequestEntityTooLarge) -> Response:
+    """413: a body over the byte limit, or a form of too many parts (files)."""
     limit = settings().max_upload_bytes
+    max_body = current_app.config["MAX_CONTENT_LENGTH"]
+    files = settings().max_upload_files
+    length = request.content_length
+    if length is None:  # streamed without a length: either limit may have been passed
+        message = f"The upload is larger than {filesize(limit)} or holds more than {files} files"
+    elif length > max_body:
+        message = f"The upload is larger than the limit of {filesize(limit)}"
+    else:
+        message = f"The upload holds more than {files} files"
     return _error(
         413,
         "Upload too large",
-        f"The upload is larger than the limit of {filesize(limit)}; nothing was "
-        "sent to CloudBees CD. Your form is unchanged.",
+        f"{message}; nothing was sent to CloudBees CD. Your form is unchanged.",
     )
 
 

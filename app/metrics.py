@@ -33,6 +33,16 @@ UPSTREAM_ERRORS = Counter(
 SESSIONS = Gauge("propdesk_active_sessions", "Logins with recent activity", multiprocess_mode="max")
 
 
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})
+"""Request methods counted by name; any other is counted as ``other`` (labels stay bounded
+whatever clients send)."""
+
+
+def status_label(status: int) -> str:
+    """An HTTP status as a label: itself when it is a real status code, else ``other``."""
+    return str(status) if 100 <= status <= 599 else "other"
+
+
 def observe_upstream(operation: str, seconds: float, error: str | None) -> None:
     """Called by the transport after every upstream call."""
     UPSTREAM_SECONDS.labels(operation).observe(seconds)
@@ -65,7 +75,8 @@ def register_metrics(app: Flask, settings: Settings) -> None:
     def record(response: Response) -> Response:
         route = request.url_rule.rule if request.url_rule else "unmatched"
         if route != "/metrics":
-            REQUESTS.labels(route, request.method, str(response.status_code)).inc()
+            method = request.method if request.method in METHODS else "other"
+            REQUESTS.labels(route, method, status_label(response.status_code)).inc()
             if "started" in g:
                 REQUEST_SECONDS.labels(route).observe(time.perf_counter() - g.started)
         return response

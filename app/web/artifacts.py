@@ -22,7 +22,7 @@ from app.htmx import is_htmx, redirect_to, render
 from app.logs import change
 from app.services import cd, settings
 from app.web.nodes import node_url
-from app.web.publish_form import FIELDS, PublishForm
+from app.web.publish_form import FIELDS, PublishForm, UploadLimits
 
 bp = Blueprint("artifacts", __name__, url_prefix="/artifacts")
 
@@ -62,7 +62,12 @@ def publish() -> ResponseReturnValue:
 def publish_version() -> ResponseReturnValue:
     """Check the form, then publish the version in one upstream call; the server's
     refusals are shown next to the field they concern."""
-    form = PublishForm.parse(request.form, request.files)
+    limits = UploadLimits(settings().max_upload_bytes, settings().max_upload_files)
+    form = PublishForm.parse(request.form, request.files, limits)
+    if not form.errors and (missing := missing_dependents(form.dependents)):
+        form.errors["dependents"] = (
+            f"“{missing}” does not exist on CloudBees CD; publish it first or remove it."
+        )
     if form.errors:
         return refused(form)
     try:
@@ -89,6 +94,37 @@ def publish_version() -> ResponseReturnValue:
     )
 
 
+MAX_DEPENDENTS_CHECKED = 20
+
+
+def missing_dependents(names: tuple[str, ...]) -> str | None:
+    """The first dependent version that does not exist (one read each, at most
+    ``MAX_DEPENDENTS_CHECKED``); the server itself accepts a dependency on nothing."""
+    for name in names[:MAX_DEPENDENTS_CHECKED]:
+        try:
+            cd().artifacts.version(name)
+        except NotFound:
+            return name
+    return None
+
+
+@bp.get("/publish/version-check")
+def version_check() -> ResponseReturnValue:
+    """Advice while typing: the message for the version field ("already exists", or
+    nothing). The publish itself still relies on the server's own refusal."""
+    group = request.args.get("group_id", "").strip()
+    key = request.args.get("artifact_key", "").strip()
+    version = request.args.get("version", "").strip()
+    message = ""
+    if group and key and version:
+        try:
+            cd().artifacts.version(f"{group}:{key}:{version}")
+            message = f"{group}:{key}:{version} already exists."
+        except (NotFound, ValidationError):
+            message = ""
+    return render("artifacts/_field_error.html", name="version", message=message)
+
+
 def refusal(form: PublishForm, err: CloudBeesError) -> str:
     """The message next to a field for a refusal of the server (by its type)."""
     if isinstance(err, PermissionDenied):
@@ -110,6 +146,7 @@ def publish_page(
         artifacts=cd().artifacts.all(),
         repositories=cd().artifacts.repositories(),
         max_upload=settings().max_upload_bytes,
+        max_files=settings().max_upload_files,
         restored=restored,
         fields=FIELDS,
     )

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -9,6 +10,7 @@ from werkzeug.datastructures import FileStorage
 
 from app.cloudbees import ValidationError
 from app.cloudbees.artifacts import check_artifact_part, check_version
+from app.web.filters import filesize
 
 FIELDS = (
     "group_id",
@@ -20,6 +22,44 @@ FIELDS = (
     "files",
     "general",
 )
+
+
+@dataclass(frozen=True)
+class UploadLimits:
+    """What one publish may carry: bytes of all files together, and how many files."""
+
+    max_bytes: int
+    max_files: int
+
+
+def size_of(upload: FileStorage) -> int:
+    """The size of an uploaded file, already received in full (the stream is rewound)."""
+    stream = upload.stream
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+def check_files(files: tuple[FileStorage, ...], limits: UploadLimits) -> str:
+    """What is wrong with the chosen files, or ``""``: too many, too large together, or
+    two with one name (the server would keep only one of them)."""
+    if len(files) > limits.max_files:
+        return (
+            f"{len(files)} files chosen; one publish may carry at most {limits.max_files}. "
+            "Nothing was sent."
+        )
+    names = [f.filename or "" for f in files]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        return f"Two or more files are named “{twice[0]}”; rename them so each name is once."
+    total = sum(size_of(f) for f in files)
+    if total > limits.max_bytes:
+        return (
+            f"The files hold {filesize(total)} together; the limit is "
+            f"{filesize(limits.max_bytes)}. Nothing was sent."
+        )
+    return ""
 
 
 @dataclass(frozen=True)
@@ -55,7 +95,7 @@ class PublishForm:
         }
 
     @classmethod
-    def parse(cls, form: Any, files: Any) -> PublishForm:
+    def parse(cls, form: Any, files: Any, limits: UploadLimits) -> PublishForm:
         existing = (form.get("existing") or "").strip()
         group_id = (form.get("group_id") or "").strip()
         key = (form.get("artifact_key") or "").strip()
@@ -73,6 +113,8 @@ class PublishForm:
             uploads,
         )
         parsed.errors.update(parsed.check())
+        if problem := check_files(uploads, limits):
+            parsed.errors["files"] = problem
         return parsed
 
     def check(self) -> dict[str, str]:
