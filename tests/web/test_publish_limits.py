@@ -17,18 +17,18 @@ def admin(dashboard: DashboardThread) -> Client:
     return Client(dashboard)
 
 
+def fresh_version() -> dict[str, object]:
+    """The fields of a version nobody has published."""
+    return {"group_id": "g", "artifact_key": key(), "version": "1"}
+
+
 def test_files_over_the_byte_limit_are_refused_by_their_bytes(
     make_dashboard: DashboardFactory, emulator: EmulatorProcess
 ) -> None:
     # Under the body limit (setting + room for the form's fields), over the files' limit.
-    dash = make_dashboard(PROPDESK_MAX_UPLOAD_BYTES="100000")
-    client = Client(dash)
+    client = Client(make_dashboard(PROPDESK_MAX_UPLOAD_BYTES="100000"))
     emulator.reset_counts()
-    r = publish(
-        client,
-        {"group_id": "g", "artifact_key": key(), "version": "1"},
-        [("a.bin", b"x" * 600_000), ("b.bin", b"y" * 400_000)],
-    )
+    r = publish(client, fresh_version(), [("a.bin", b"x" * 600_000), ("b.bin", b"y" * 400_000)])
     assert r.status_code == 422
     assert "The files hold 976.6 KiB together; the limit is 97.7 KiB" in r.text
     assert emulator.counts() == {}
@@ -37,10 +37,9 @@ def test_files_over_the_byte_limit_are_refused_by_their_bytes(
 def test_too_many_files_get_their_own_message(
     make_dashboard: DashboardFactory, emulator: EmulatorProcess
 ) -> None:
-    dash = make_dashboard(PROPDESK_MAX_UPLOAD_FILES="5")
-    client = Client(dash)
+    client = Client(make_dashboard(PROPDESK_MAX_UPLOAD_FILES="5"))
     emulator.reset_counts()
-    fields = {"group_id": "g", "artifact_key": key(), "version": "1"}
+    fields = fresh_version()
     few_too_many = publish(client, fields, [(f"f{i}", b"1") for i in range(6)])
     assert few_too_many.status_code == 422
     assert "6 files chosen; one publish may carry at most 5" in few_too_many.text
@@ -54,11 +53,7 @@ def test_too_many_files_get_their_own_message(
 
 def test_files_with_one_name_are_refused(admin: Client, emulator: EmulatorProcess) -> None:
     emulator.reset_counts()
-    r = publish(
-        admin,
-        {"group_id": "g", "artifact_key": key(), "version": "1"},
-        [("same", b"1"), ("same", b"2"), ("same", b"3")],
-    )
+    r = publish(admin, fresh_version(), [("same", b"1"), ("same", b"2"), ("same", b"3")])
     assert r.status_code == 422 and "are named “same”" in r.text
     assert emulator.counts() == {}
 
