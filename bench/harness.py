@@ -14,6 +14,8 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
+from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
@@ -26,12 +28,14 @@ BENCH_PROJECT = "bench"
 
 @dataclass
 class Stack:
-    """The emulator, the dashboard under gunicorn, a logged-in browser and an upstream id."""
+    """The emulator, the dashboard under gunicorn, a logged-in browser and a client that
+    calls the emulator directly with the upstream session id ``upstream_session``."""
 
     emulator: EmulatorProcess
     dashboard: DashboardProcess
     browser: requests.Session
     upstream: requests.Session
+    upstream_session: str
 
 
 def _seed_sheets(emu: EmulatorProcess, sizes: list[int]) -> None:
@@ -88,12 +92,14 @@ def start(sizes: list[int], workdir: Path) -> Stack:
     token = csrf_from(browser.get(dash.url + "/browse/", timeout=30).text)
     browser.headers.update({"HX-Request": "true", "X-CSRFToken": token})
     upstream = requests.Session()
-    sid = requests.post(
-        emu.api + "/sessions", json={"userName": "admin", "password": "changeme"}, timeout=30
-    ).json()["sessionId"]
+    sid = str(
+        requests.post(
+            emu.api + "/sessions", json={"userName": "admin", "password": "changeme"}, timeout=30
+        ).json()["sessionId"]
+    )
     upstream.headers.update({"sessionId": sid, "Accept": "application/json"})
     upstream.cookies.clear()
-    return Stack(emu, dash, browser, upstream)
+    return Stack(emu, dash, browser, upstream, sid)
 
 
 def timed(call: Callable[[], requests.Response]) -> float:
@@ -165,7 +171,10 @@ def _wrk(url: str, seconds: float, connections: int, headers: dict[str, str]) ->
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
     if errors:
         raise RuntimeError(f"wrk saw {errors.group(1)} error answers")
-    return float(re.search(r"Requests/sec:\s+([\d.]+)", out).group(1))  # type: ignore[union-attr]
+    rate = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if rate is None:
+        raise RuntimeError(f"wrk printed no Requests/sec: {out[-2000:]}")
+    return float(rate.group(1))
 
 
 def _python_load(
@@ -206,14 +215,14 @@ def throughput(
     cookie = "; ".join(f"{c.name}={c.value}" for c in stack.browser.cookies)
     dash_headers = {"HX-Request": "true", "Cookie": cookie}
     url, params = direct_sheet(stack, size)
-    up_headers = {"sessionId": stack.upstream.headers["sessionId"]}
+    up_headers = {"sessionId": stack.upstream_session}
     if shutil.which("wrk"):
         query = "&".join(f"{k}={v}" for k, v in params.items())
         d = _wrk(sheet_page(stack, size), seconds, connections, dash_headers)
-        e = _wrk(f"{url}?{query}", seconds, connections, up_headers)  # type: ignore[arg-type]
+        e = _wrk(f"{url}?{query}", seconds, connections, up_headers)
         return d, e, "wrk"
     d = _python_load(sheet_page(stack, size), seconds, connections, dash_headers)
-    e = _python_load(url, seconds, connections, up_headers, params)  # type: ignore[arg-type]
+    e = _python_load(url, seconds, connections, up_headers, params)
     return d, e, "python load loop"
 
 
@@ -233,8 +242,6 @@ def worker_rss(master_pid: int) -> list[float]:
 
 
 def versions() -> str:
-    from importlib.metadata import version
-
     names = ("flask", "gunicorn", "requests", "jinja2")
     return f"Python {platform.python_version()}, " + ", ".join(
         f"{name} {version(name)}" for name in names
@@ -261,10 +268,8 @@ def run(
                 url, params = direct_sheet(stack, size)
                 page = sheet_page(stack, size)
                 dash_t, up_t = paired_medians(
-                    lambda page=page: stack.browser.get(page, timeout=60),  # type: ignore[misc]
-                    lambda url=url, params=params: stack.upstream.get(  # type: ignore[misc]
-                        url, params=params, timeout=60
-                    ),
+                    partial(stack.browser.get, page, timeout=60),
+                    partial(stack.upstream.get, url, params=params, timeout=60),
                     repeat,
                     warmup,
                 )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import pytest
 
 from app.cloudbees import CloudBeesClient, Transport, TransportSettings
@@ -14,7 +16,7 @@ def transport(emulator: EmulatorProcess) -> Transport:
 
 
 @pytest.fixture
-def cd(emulator: EmulatorProcess) -> CloudBeesClient:
+def cd(emulator: EmulatorProcess) -> Iterator[CloudBeesClient]:
     """A client logged in as admin (logged out at the end)."""
     client = CloudBeesClient.login(emulator.base_url, "admin", "changeme")
     yield client

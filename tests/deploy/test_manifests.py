@@ -72,7 +72,9 @@ def test_probes_ports_and_security_context() -> None:
     assert container["livenessProbe"]["httpGet"]["path"] == "/healthz" in rules
     service = one("Service", "propdesk")
     assert service["spec"]["ports"][0]["targetPort"] == "http"
-    uid = int(re.search(r"--uid (\d+)", (ROOT / "Dockerfile").read_text()).group(1))  # type: ignore[union-attr]
+    useradd = re.search(r"--uid (\d+)", (ROOT / "Dockerfile").read_text())
+    assert useradd, "the Dockerfile creates no user with --uid"
+    uid = int(useradd.group(1))
     assert pod["securityContext"]["runAsUser"] == uid and pod["securityContext"]["runAsNonRoot"]
     sc = container["securityContext"]
     assert sc["readOnlyRootFilesystem"] is True and sc["allowPrivilegeEscalation"] is False

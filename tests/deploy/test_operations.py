@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import json
+import sqlite3
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 import requests
+from prometheus_client.parser import text_string_to_metric_families
 
 from tests.support.servers import DashboardProcess, EmulatorProcess, csrf_from, dashboard_env, login
 
@@ -25,7 +27,6 @@ def site(emulator: EmulatorProcess, tmp_path: Path) -> Iterator[DashboardProcess
         ),
         tmp_path / "gunicorn.log",
     )
-    dash.log_path = tmp_path / "gunicorn.log"  # type: ignore[attr-defined]
     yield dash
     dash.stop()
 
@@ -58,6 +59,31 @@ def test_metrics_need_the_token_and_count_by_route(site: DashboardProcess) -> No
     assert "propdesk_active_sessions" in text
 
 
+def metric(site: DashboardProcess, name: str) -> float:
+    """The value of one unlabelled metric on ``/metrics`` (fails if it is missing)."""
+    r = requests.get(
+        site.url + "/metrics", headers={"Authorization": f"Bearer {TOKEN}"}, timeout=10
+    )
+    assert r.status_code == 200
+    values = [
+        sample.value
+        for family in text_string_to_metric_families(r.text)
+        for sample in family.samples
+        if sample.name == name
+    ]
+    assert len(values) == 1, (name, values)
+    return float(values[0])
+
+
+def test_active_sessions_gauge_counts_a_login(site: DashboardProcess) -> None:
+    assert metric(site, "propdesk_active_sessions") == 0  # nobody has logged in yet
+    browser = requests.Session()
+    assert login(browser, site.url).status_code == 303
+    assert browser.get(site.url + "/browse/", timeout=10).status_code == 200
+    # The login wrote its activity to the store the gauge counts (the gauge used to stay 0).
+    assert metric(site, "propdesk_active_sessions") >= 1
+
+
 def test_json_logs_with_request_id_and_no_secrets(
     site: DashboardProcess, emulator: EmulatorProcess
 ) -> None:
@@ -78,7 +104,7 @@ def test_json_logs_with_request_id_and_no_secrets(
         timeout=10,
     )
     login(requests.Session(), site.url, "admin", "wrong-secret-pw")
-    log = site.log_path.read_text()  # type: ignore[attr-defined]
+    log = site.log_path.read_text()
     entries = [json.loads(line) for line in log.splitlines() if line.startswith("{")]
     assert entries, log[-2000:]
     access = [e for e in entries if e.get("path") == "/browse/projects/Default/"]
@@ -91,8 +117,6 @@ def test_json_logs_with_request_id_and_no_secrets(
         auth=("admin", "changeme"),
         timeout=10,
     )
-    import sqlite3
-
     with sqlite3.connect(emulator.db) as db:
         upstream_ids = [row[0] for row in db.execute("SELECT id FROM sessions")]
     assert upstream_ids

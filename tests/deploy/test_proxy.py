@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterator
+from dataclasses import dataclass
+from http.client import HTTPConnection
 from pathlib import Path
 
 import pytest
@@ -35,7 +37,15 @@ def proxied(make_dashboard: DashboardFactory) -> DashboardThread:
     return make_dashboard(PROPDESK_PROXY_COUNT="1", PROPDESK_COOKIE_SECURE="1")
 
 
-def prefixed_login(dash: DashboardThread, next_path: str = "") -> requests.Session:
+@dataclass
+class PrefixedLogin:
+    """A browser logged in through the proxy prefix, and the answer to its login form."""
+
+    http: requests.Session
+    answer: requests.Response
+
+
+def prefixed_login(dash: DashboardThread, next_path: str = "") -> PrefixedLogin:
     http = requests.Session()
     http.headers.update(PREFIX)
     page = http.get(dash.url + "/login", timeout=10)
@@ -60,8 +70,7 @@ def prefixed_login(dash: DashboardThread, next_path: str = "") -> requests.Sessi
     new = re.match(r"([^=]+)=([^;]+)", r.headers["Set-Cookie"])
     assert new
     http.headers["Cookie"] = f"{new.group(1)}={new.group(2)}"
-    http.last_login = r  # type: ignore[attr-defined]
-    return http
+    return PrefixedLogin(http, r)
 
 
 def test_prefix_kept_in_links_redirects_htmx_static_and_cookie(proxied: DashboardThread) -> None:
@@ -75,10 +84,9 @@ def test_prefix_kept_in_links_redirects_htmx_static_and_cookie(proxied: Dashboar
     assert "Secure" in cookie and "HttpOnly" in cookie
     assert 'action="/propdesk/login"' in page.text
     assert 'src="/propdesk/static/vendor/htmx/htmx-2.0.11.min.js"' in page.text
-    http = prefixed_login(proxied, "/browse/projects/checkout-service/")
-    assert http.last_login.headers["Location"] == (  # type: ignore[attr-defined]
-        "/propdesk/browse/projects/checkout-service/"
-    )
+    logged_in = prefixed_login(proxied, "/browse/projects/checkout-service/")
+    assert logged_in.answer.headers["Location"] == "/propdesk/browse/projects/checkout-service/"
+    http = logged_in.http
     sheet = http.get(proxied.url + "/browse/projects/checkout-service/", timeout=10).text
     assert 'href="/propdesk/browse/projects/checkout-service/ci/"' in sheet
     assert 'hx-get="/propdesk/new/projects/checkout-service/?kind=value"' in sheet
@@ -102,8 +110,7 @@ def test_prefix_kept_in_links_redirects_htmx_static_and_cookie(proxied: Dashboar
     ],
 )
 def test_open_redirects_under_the_prefix(proxied: DashboardThread, payload: str) -> None:
-    http = prefixed_login(proxied, payload)
-    location = http.last_login.headers["Location"]  # type: ignore[attr-defined]
+    location = prefixed_login(proxied, payload).answer.headers["Location"]
     assert location.startswith("/propdesk/") and not location.startswith("/propdesk//")
 
 
@@ -179,12 +186,12 @@ def test_sso_user_from_trusted_peer(sso_site: DashboardProcess, tmp_path: Path) 
         [("X-Auth-Request-User", "alice"), ("X-Auth-Request-User", "mallory")],
     ],
 )
-def test_spoofed_identity_headers_are_ignored(sso_site: DashboardProcess, headers: object) -> None:
-    import http.client
-
-    conn = http.client.HTTPConnection("127.0.0.1", sso_site.port, timeout=10)
+def test_spoofed_identity_headers_are_ignored(
+    sso_site: DashboardProcess, headers: dict[str, str] | list[tuple[str, str]]
+) -> None:
+    conn = HTTPConnection("127.0.0.1", sso_site.port, timeout=10)
     conn.putrequest("GET", "/login")
-    items = headers.items() if isinstance(headers, dict) else headers  # type: ignore[union-attr]
+    items = headers.items() if isinstance(headers, dict) else headers
     for name, value in items:
         conn.putheader(name, value)
     conn.endheaders()

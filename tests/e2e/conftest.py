@@ -11,6 +11,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import Browser, sync_playwright
 
 from tests.support.servers import DashboardProcess, EmulatorProcess, dashboard_env
 
@@ -71,9 +72,7 @@ def site(
 
 
 @pytest.fixture(scope="session")
-def chromium(browser_exe: str) -> Iterator[Any]:
-    from playwright.sync_api import sync_playwright
-
+def chromium(browser_exe: str) -> Iterator[Browser]:
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path=browser_exe, args=CHROMIUM_FLAGS)
         yield browser

@@ -16,6 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -151,7 +152,7 @@ def test_names_in_urls_are_percent_decoded(
 ) -> None:
     name = "Electric Cloud " + unique()
     admin.post(emulator.api + "/projects", json={"projectName": name}, timeout=10)
-    r = admin.get(emulator.api + "/projects/" + requests.utils.quote(name, safe=""), timeout=10)
+    r = admin.get(emulator.api + "/projects/" + quote(name, safe=""), timeout=10)
     assert r.status_code == 200
     assert r.json()["project"]["projectName"] == name
 
@@ -203,8 +204,13 @@ def test_session_by_header_cookie_and_basic(emulator: EmulatorProcess) -> None:
 
 
 def test_no_credentials_envelope(emulator: EmulatorProcess) -> None:
-    for kwargs in ({}, {"auth": ("admin", "wrong")}, {"headers": {"sessionId": "NOSUCHSESSION"}}):
-        r = requests.get(emulator.api + "/projects", timeout=10, **kwargs)  # type: ignore[arg-type]
+    no_session: dict[str, str] = {}
+    for auth, headers in (
+        (None, no_session),
+        (("admin", "wrong"), no_session),
+        (None, {"sessionId": "NOSUCHSESSION"}),
+    ):
+        r = requests.get(emulator.api + "/projects", auth=auth, headers=headers, timeout=10)
         assert r.status_code == 401
         assert r.json() == {
             "error": {
@@ -307,13 +313,16 @@ def test_control_expires_one_users_sessions(emulator: EmulatorProcess) -> None:
 def test_viewer_is_read_only(emulator: EmulatorProcess) -> None:
     auth = ("viewer", "viewer")
     assert requests.get(emulator.api + "/projects", auth=auth, timeout=10).status_code == 200
-    for method, path, kwargs in (
-        ("PUT", "/properties/x", {"params": {"projectName": "Default", "value": "1"}}),
-        ("POST", "/projects", {"json": {"projectName": unique()}}),
-        ("DELETE", "/properties/PythonProperty", {"params": {"projectName": "Default"}}),
-        ("POST", "/artifacts", {"params": {"groupId": "g", "artifactKey": "k"}}),
-    ):
-        r = requests.request(method, emulator.api + path, auth=auth, timeout=10, **kwargs)
+    calls: list[tuple[str, str, dict[str, str] | None, dict[str, str] | None]] = [
+        ("PUT", "/properties/x", {"projectName": "Default", "value": "1"}, None),
+        ("POST", "/projects", None, {"projectName": unique()}),
+        ("DELETE", "/properties/PythonProperty", {"projectName": "Default"}, None),
+        ("POST", "/artifacts", {"groupId": "g", "artifactKey": "k"}, None),
+    ]
+    for method, path, params, body in calls:
+        r = requests.request(
+            method, emulator.api + path, params=params, json=body, auth=auth, timeout=10
+        )
         assert r.status_code == 403, (method, path)
         assert error_of(r)["code"] == "AccessDenied"
 
@@ -377,9 +386,7 @@ def test_get_property_by_name_and_by_path(
     )
     assert by_path.json()["property"]["value"] == "1.10.0"
     quoted = admin.get(
-        emulator.api
-        + "/properties//"
-        + requests.utils.quote("projects[checkout-service]/ci/version"),
+        emulator.api + "/properties//" + quote("projects[checkout-service]/ci/version"),
         timeout=10,
     )
     assert quoted.json()["property"]["value"] == "1.10.0"

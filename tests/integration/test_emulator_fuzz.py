@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -93,14 +94,14 @@ def test_property_round_trip_or_named_refusal(
     created = r.json()["property"]
     assert created["propertyName"] == name.split("/")[-1] or "/" in name
     got = admin.get(
-        emulator.api + "/properties/" + requests.utils.quote(created["propertyName"], safe=""),
+        emulator.api + "/properties/" + quote(created["propertyName"], safe=""),
         params={"projectName": project, "expand": "0"},
         timeout=30,
     )
     assert got.status_code == 200, got.text
     assert got.json()["property"]["value"] == value
     admin.delete(
-        emulator.api + "/properties/" + requests.utils.quote(created["propertyName"], safe=""),
+        emulator.api + "/properties/" + quote(created["propertyName"], safe=""),
         params={"projectName": project},
         timeout=30,
     )

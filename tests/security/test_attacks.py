@@ -10,6 +10,7 @@ import uuid
 import pytest
 import requests
 
+from tests.conftest import DashboardFactory
 from tests.support.servers import DashboardThread, EmulatorProcess, csrf_from, login
 from tests.web.test_browse import Client, fields
 
@@ -137,8 +138,8 @@ def test_read_only_user_cannot_write_through_any_route(
     assert r.status_code == 404
 
 
-def test_brute_force_hits_the_rate_limit(make_dashboard: object) -> None:
-    dash = make_dashboard(PROPDESK_LOGIN_RATE_LIMIT="5 per minute")  # type: ignore[operator]
+def test_brute_force_hits_the_rate_limit(make_dashboard: DashboardFactory) -> None:
+    dash = make_dashboard(PROPDESK_LOGIN_RATE_LIMIT="5 per minute")
     http = requests.Session()
     codes = [login(http, dash.url, "admin", f"guess-{i}").status_code for i in range(8)]
     assert codes[:5] == [401] * 5 and set(codes[5:]) == {429}

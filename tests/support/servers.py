@@ -4,15 +4,25 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
+import socket
 import subprocess
 import sys
+import threading
 import time
+import uuid
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import requests
+from werkzeug.serving import make_server
+
+from app import create_app
+from app.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
+T = TypeVar("T")
 ADMIN = ("admin", "changeme")
 
 
@@ -75,8 +85,6 @@ class EmulatorProcess:
     # -- data, written and read as admin over the REST API ----------------------------------
     def new_project(self, prefix: str = "t", **values: str) -> str:
         """A project of its own for one test, with optional ``name=value`` properties."""
-        import uuid
-
         name = f"{prefix}-{uuid.uuid4().hex[:8]}"
         requests.post(
             self.api + "/projects", json={"projectName": name}, auth=ADMIN, timeout=10
@@ -130,8 +138,8 @@ class EmulatorProcess:
             self.base_url + "/_emulator/faults",
             timeout=10,
             params={
-                "status": status,
-                "count": count,
+                "status": str(status),
+                "count": str(count),
                 "retryAfter": retry_after,
                 "location": location,
             },
@@ -154,8 +162,9 @@ class EmulatorProcess:
             self.proc.stdout.close()
 
 
-def wait_until(predicate: Any, timeout: float = 10.0, step: float = 0.05) -> Any:
-    """Poll ``predicate`` until it returns a truthy value (then return it) or time runs out."""
+def wait_until(predicate: Callable[[], T], timeout: float = 10.0, step: float = 0.05) -> T:
+    """Poll ``predicate`` until it returns a truthy value (then return it) or time runs out
+    (then return its last, falsy, value): the one place tests wait on wall time."""
     deadline = time.monotonic() + timeout
     while True:
         value = predicate()
@@ -181,14 +190,7 @@ class DashboardThread:
     """The dashboard (``create_app``) served over real HTTP by a threaded werkzeug server
     in this process, so tests can hold its clock and capture its logs."""
 
-    def __init__(self, env: dict[str, str], clock: Any = None) -> None:
-        import threading
-
-        from werkzeug.serving import make_server
-
-        from app import create_app
-        from app.config import Settings
-
+    def __init__(self, env: dict[str, str], clock: Callable[[], float] | None = None) -> None:
         self.settings = Settings.from_env(env)
         self.app = create_app(self.settings, clock=clock or time.time)
         self.server = make_server("127.0.0.1", 0, self.app, threaded=True)
@@ -232,8 +234,6 @@ def login(
 
 
 def free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -256,6 +256,7 @@ class DashboardProcess:
     """The dashboard under gunicorn as shipped (``propdesk serve``), in a child process."""
 
     def __init__(self, env: dict[str, str], log_path: Path) -> None:
+        self.log_path = log_path
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         full_env = {k: v for k, v in os.environ.items() if not k.startswith("PROPDESK_")}
@@ -297,8 +298,6 @@ class RedisProcess:
     """A real redis-server of the test's own, on a free loopback port."""
 
     def __init__(self, workdir: Path, port: int | None = None) -> None:
-        import shutil
-
         exe = shutil.which("redis-server")
         if exe is None:
             raise FileNotFoundError("redis-server")
@@ -333,8 +332,6 @@ class RedisProcess:
         )
 
         def up() -> bool:
-            import socket
-
             try:
                 with socket.create_connection(("127.0.0.1", self.port), timeout=0.2) as s:
                     s.sendall(b"PING\r\n")

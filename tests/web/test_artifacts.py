@@ -6,6 +6,7 @@ import hashlib
 import html
 import re
 import uuid
+from collections.abc import Mapping, Sequence
 
 import pytest
 import requests
@@ -25,7 +26,10 @@ def key() -> str:
 
 
 def publish(
-    client: Client, data: dict[str, object], files: list[tuple[str, bytes]] = (), htmx: bool = True
+    client: Client,
+    data: Mapping[str, object],
+    files: Sequence[tuple[str, bytes]] = (),
+    htmx: bool = True,
 ) -> requests.Response:
     headers = {"X-CSRFToken": client.token}
     if htmx:

@@ -24,9 +24,11 @@ class Client:
         assert r.status_code == 303, r.text
         self.token = csrf_from(self.http.get(dash.url + "/browse/", timeout=10).text)
 
-    def get(self, path: str, htmx: bool = False, **kw: object) -> requests.Response:
+    def get(self, path: str, htmx: bool = False, allow_redirects: bool = True) -> requests.Response:
         headers = {"HX-Request": "true"} if htmx else {}
-        return self.http.get(self.dash.url + path, headers=headers, timeout=30, **kw)  # type: ignore[arg-type]
+        return self.http.get(
+            self.dash.url + path, headers=headers, timeout=30, allow_redirects=allow_redirects
+        )
 
     def hx(
         self, method: str, path: str, data: dict[str, str] | None = None, page: str | None = None

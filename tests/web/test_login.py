@@ -4,10 +4,15 @@ from __future__ import annotations
 
 import logging
 import re
+import socket
+import struct
+import time
 from urllib.parse import unquote
 
+import msgspec
 import pytest
 import requests
+from cachelib import FileSystemCache
 
 from tests.support.servers import (
     Clock,
@@ -21,6 +26,20 @@ from tests.web.conftest import DashboardFactory, services_of
 
 def cookie_name(dash: DashboardThread) -> str:
     return str(dash.app.config["SESSION_COOKIE_NAME"])
+
+
+def session_id(dash: DashboardThread, browser: requests.Session) -> str:
+    """The dashboard's session id in a browser's cookie jar (fails if it has none)."""
+    sid = browser.cookies.get(cookie_name(dash))
+    assert sid, "no session cookie"
+    return sid
+
+
+def file_cache(dash: DashboardThread) -> FileSystemCache:
+    """The dashboard's session store, which these tests expect to be the file store."""
+    cache = services_of(dash).store.cache
+    assert isinstance(cache, FileSystemCache)
+    return cache
 
 
 def test_login_page_has_the_form(dashboard: DashboardThread, browser: requests.Session) -> None:
@@ -53,7 +72,7 @@ def test_login_lists_projects_and_logout(
     plugins = browser.get(dashboard.url + "/?plugins=1", timeout=10)
     assert "EC-Kubernetes" in plugins.text
     upstream = services_of(dashboard).store
-    sid = browser.cookies.get(cookie_name(dashboard))
+    sid = session_id(dashboard, browser)
     data = upstream.get("propdesk:session:" + sid)
     assert data is not None  # the session is server-side under the cookie's id
     upstream_sid = _upstream_session(dashboard, sid)
@@ -83,8 +102,6 @@ def test_login_lists_projects_and_logout(
 
 
 def _upstream_session(dash: DashboardThread, sid: str) -> str:
-    import msgspec
-
     store = services_of(dash).store
     raw = store.get("propdesk:session:" + sid)
     data = msgspec.msgpack.decode(raw) if isinstance(raw, bytes) else raw
@@ -105,8 +122,6 @@ def test_wrong_password_keeps_user_name(
 def test_upstream_unreachable_at_login(
     make_dashboard: DashboardFactory, browser: requests.Session
 ) -> None:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
@@ -247,9 +262,9 @@ def test_upstream_401_sends_to_login_and_back(
     assert target.startswith("/login?") and "next=/browse/?plugins%3D1" in target
     page = logged_in.get(dashboard.url + target, timeout=10)
     assert "Your CloudBees CD session ended" in page.text
-    back = login(
-        logged_in, dashboard.url, next_path=unquote(re.search(r"next=([^&]+)", target).group(1))
-    )  # type: ignore[union-attr]
+    next_param = re.search(r"next=([^&]+)", target)
+    assert next_param, target
+    back = login(logged_in, dashboard.url, next_path=unquote(next_param.group(1)))
     assert back.headers["Location"] == "/browse/?plugins=1"
 
 
@@ -349,19 +364,17 @@ def test_sweeper_removes_expired_files(dashboard: DashboardThread, clock: Clock)
     after = sweeper.sweep()
     assert after == before - 1
     assert store.get("kept") == "x"
-    assert not any(store.cache._get_filename("old-one") == f for f in store.cache._list_dir())
+    cache = file_cache(dashboard)
+    assert not any(cache._get_filename("old-one") == f for f in cache._list_dir())
 
 
 def test_anonymous_sessions_live_briefly(
     dashboard: DashboardThread, browser: requests.Session
 ) -> None:
-    import struct
-    import time
-
-    store = services_of(dashboard).store.cache
+    store = file_cache(dashboard)
 
     def expiry() -> float:
-        sid = browser.cookies.get(cookie_name(dashboard))
+        sid = session_id(dashboard, browser)
         with open(store._get_filename("propdesk:session:" + sid), "rb") as f:
             return float(struct.unpack("I", f.read(4))[0])
 
