@@ -77,30 +77,25 @@ def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
 
-def _demo_emulator_command(port: int, data: Path) -> list[str]:
-    """``propdesk emulator`` with the demo data and the test controls, in ``data``."""
-    return [
-        sys.executable,
-        "-m",
-        "app.cli",
-        "emulator",
-        "--host",
-        "127.0.0.1",
-        "--port",
-        str(port),
-        "--db",
-        str(data / "emulator.sqlite3"),
-        "--seed",
-        "demo",
-        "--controls",
-    ]
+def emulator_command(
+    port: int, db: Path, *extra: str, seed: str | None = "demo", controls: bool = True
+) -> list[str]:
+    """The command line of ``propdesk emulator`` on loopback (the demo and the tests start
+    it this way); ``extra`` arguments go at the end."""
+    cmd = [sys.executable, "-m", "app.cli", "emulator", "--host", "127.0.0.1"]
+    cmd += ["--port", str(port), "--db", str(db)]
+    if seed:
+        cmd += ["--seed", seed]
+    if controls:
+        cmd.append("--controls")
+    return [*cmd, *extra]
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)  # stop both children on TERM too
     data = Path(args.data_dir).resolve()
     data.mkdir(parents=True, exist_ok=True)
-    emulator = subprocess.Popen(_demo_emulator_command(args.emulator_port, data))
+    emulator = subprocess.Popen(emulator_command(args.emulator_port, data / "emulator.sqlite3"))
     env = dict(os.environ)
     env.update(
         {

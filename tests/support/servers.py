@@ -19,6 +19,7 @@ import requests
 from werkzeug.serving import make_server
 
 from app import create_app
+from app.cli import emulator_command
 from app.config import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -42,24 +43,9 @@ class EmulatorProcess:
     ) -> None:
         self.workdir = workdir
         self.db = workdir / "emulator.sqlite3"
-        cmd = [
-            sys.executable,
-            "-m",
-            "app.cli",
-            "emulator",
-            "--host",
-            "127.0.0.1",
-            "--port",
-            str(port),
-            "--db",
-            str(self.db),
-            "--latency-ms",
-            str(latency_ms),
-        ]
-        if controls:
-            cmd.append("--controls")
-        if seed:
-            cmd += ["--seed", seed]
+        cmd = emulator_command(
+            port, self.db, "--latency-ms", str(latency_ms), seed=seed, controls=controls
+        )
         if session_lifetime is not None:
             cmd += ["--session-lifetime", str(session_lifetime)]
         if tls is not None:
