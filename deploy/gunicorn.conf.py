@@ -1,10 +1,11 @@
 """gunicorn settings for propdesk (used by ``propdesk serve`` and the container).
 
 gunicorn loads this file with the project root on ``sys.path`` (``python -m gunicorn`` run
-from the root, or ``PYTHONPATH`` in the container). Bind address, threads and the read
-timeout are parsed by ``app.config`` (same defaults, parsers and messages as the app).
+from the root, or ``PYTHONPATH`` in the container). Bind address, threads and the upstream
+deadline are parsed by ``app.config`` (same defaults, parsers and messages as the app).
 """
 
+import math
 import os
 import shutil
 import sys
@@ -23,8 +24,9 @@ bind = _server.bind
 worker_class = "gthread"  # the work is waiting on CloudBees CD: threads, not processes
 workers = _server.workers
 threads = _server.threads
-# Above the upstream read timeout, so a slow upstream call ends with our message, not a kill.
-timeout = int(_server.read_timeout) + 30
+# Above the upstream deadline (PROPDESK_UPSTREAM_DEADLINE, which bounds every upstream call,
+# retry and wait of a request), so a slow upstream ends with our message, not a kill.
+timeout = math.ceil(_server.upstream_deadline) + 30
 graceful_timeout = 20
 keepalive = 5
 # Headers spelled with underscores (X_Auth_Request_User) are dropped: they could spoof the

@@ -4,14 +4,17 @@ One pooled ``requests.Session`` per thread that never keeps a server cookie (a s
 jar would hand one user's CloudBees session to another); a (connect, read) timeout on every
 call; urllib3 ``Retry`` with backoff for GET only (connection failures before anything was
 sent are retried for every method, since the server never saw the request); ``Retry-After``
-honoured; no redirects followed; TLS verified against a CA bundle passed on every call (so a
-set ``REQUESTS_CA_BUNDLE`` cannot silently override it); answers larger than a cap refused.
+honoured up to a cap; one deadline per chain of calls (a dashboard request, or one call on its
+own) bounding every attempt, retry and wait in it; no redirects followed; TLS verified against
+a CA bundle passed on every call (so a set ``REQUESTS_CA_BUNDLE`` cannot silently override
+it); answers larger than a cap refused.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import re
 import ssl
@@ -22,13 +25,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
-from typing import Any, BinaryIO
+from types import TracebackType
+from typing import Any, BinaryIO, Self
 from urllib.parse import quote
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
 from requests.utils import DEFAULT_CA_BUNDLE_PATH
+from urllib3.connectionpool import ConnectionPool
+from urllib3.exceptions import InvalidHeader, MaxRetryError, ResponseError
+from urllib3.response import BaseHTTPResponse
 from urllib3.util.retry import Retry
 
 from app.cloudbees.errors import (
@@ -129,6 +136,36 @@ DEFAULT_RETRIES: int = 2
 """Retries of idempotent calls on connection errors and 502/503/504, with backoff."""
 DEFAULT_MAX_RESPONSE_BYTES: int = 64 * 1024 * 1024
 """Largest answer read into memory (64 MiB); a larger one is refused."""
+DEFAULT_DEADLINE_MARGIN: float = 15.0
+"""Seconds the default deadline of a chain of calls adds to the read timeout: room for the
+retries of quick failures and their waits."""
+DEFAULT_BACKOFF_MAX: float = 5.0
+"""Longest backoff between two attempts (urllib3's ``backoff_max``)."""
+
+
+def derived_deadline(read_timeout: float) -> float:
+    """The default deadline of a chain of calls: the read timeout plus
+    ``DEFAULT_DEADLINE_MARGIN`` (``PROPDESK_UPSTREAM_DEADLINE`` when it is empty)."""
+    return read_timeout + DEFAULT_DEADLINE_MARGIN
+
+
+@dataclass(frozen=True)
+class Deadline:
+    """When one chain of calls (a dashboard request, or one call on its own) must be done
+    with the server: every attempt, retry and wait of every call in it ends by ``ends_at``
+    (on ``time.monotonic()``). ``seconds`` is what it was given, for messages."""
+
+    seconds: float
+    ends_at: float
+
+    @classmethod
+    def starting_now(cls, seconds: float) -> Deadline:
+        """A deadline ``seconds`` from now."""
+        return cls(seconds, time.monotonic() + seconds)
+
+    def left(self) -> float:
+        """Seconds until the deadline (negative once it has passed)."""
+        return self.ends_at - time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -144,10 +181,17 @@ class TransportSettings:
     ca_bundle: Path | None = None
     verify_tls: bool = True
     max_response_bytes: int = DEFAULT_MAX_RESPONSE_BYTES
+    deadline: float | None = None
 
     @property
     def api_base(self) -> str:
         return self.server_url.rstrip("/") + "/rest/v1.0"
+
+    @property
+    def deadline_seconds(self) -> float:
+        """Seconds one chain of calls may take in all: ``deadline``, or when it is ``None``
+        the read timeout plus ``DEFAULT_DEADLINE_MARGIN``."""
+        return self.deadline if self.deadline is not None else derived_deadline(self.read_timeout)
 
 
 @dataclass(frozen=True)
@@ -167,6 +211,144 @@ def encode_segment(segment: str) -> str:
     return encoded
 
 
+class _GaveUp(MaxRetryError):
+    """urllib3's "no more retries", saying how many attempts were made and, when the
+    deadline rather than the retry count ended them, which deadline."""
+
+    def __init__(
+        self,
+        pool: ConnectionPool | None,
+        url: str | None,
+        reason: Exception | None,
+        *,
+        attempts: int,
+        deadline: Deadline | None,
+    ) -> None:
+        super().__init__(pool, url or "", reason)  # type: ignore[arg-type]
+        self.attempts = attempts
+        self.deadline = deadline
+
+
+class _DeadlineRetry(Retry):
+    """urllib3's ``Retry`` that also gives up when the wait before the next attempt (the
+    capped ``Retry-After`` or backoff, what ``sleep`` will wait) plus one whole attempt
+    (``attempt_seconds``: connect and read timeouts) would not end before the deadline of the
+    chain of calls (``deadline_of()``), so retries and waits never outlast it. When it gives
+    up, a failed answer (503) is returned as it is, a failed attempt raises ``_GaveUp``."""
+
+    def __init__(
+        self,
+        *args: Any,
+        deadline_of: Callable[[], Deadline | None] = lambda: None,
+        attempt_seconds: float = 0.0,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(*args, **kwargs)
+        self.deadline_of = deadline_of
+        self.attempt_seconds = attempt_seconds
+
+    def new(self, **kw: Any) -> Self:
+        kw.setdefault("deadline_of", self.deadline_of)
+        kw.setdefault("attempt_seconds", self.attempt_seconds)
+        return super().new(**kw)
+
+    def increment(
+        self,
+        method: str | None = None,
+        url: str | None = None,
+        response: BaseHTTPResponse | None = None,
+        error: Exception | None = None,
+        _pool: ConnectionPool | None = None,
+        _stacktrace: TracebackType | None = None,
+    ) -> Self:
+        attempts = len(self.history) + 1
+        try:
+            retry = super().increment(method, url, response, error, _pool, _stacktrace)
+        except MaxRetryError as spent:
+            raise _GaveUp(_pool, url, spent.reason, attempts=attempts, deadline=None) from spent
+        deadline = self.deadline_of()
+        if deadline is not None and deadline.left() < retry.next_wait(response) + (
+            self.attempt_seconds
+        ):
+            reason = error or ResponseError(f"no time left for another attempt ({url})")
+            raise _GaveUp(_pool, url, reason, attempts=attempts, deadline=deadline) from error
+        return retry
+
+    def next_wait(self, response: BaseHTTPResponse | None) -> float:
+        """What ``sleep`` waits before the next attempt: the answer's ``Retry-After``
+        (capped at ``retry_after_max``) when it is obeyed, else the backoff (capped at
+        ``backoff_max``)."""
+        if self.respect_retry_after_header and response is not None:
+            try:
+                after = self.get_retry_after(response)
+            except InvalidHeader:
+                after = None
+            if after:
+                return after
+        return self.get_backoff_time()
+
+
+@dataclass(frozen=True)
+class _Tried:
+    """What one failed call went through, so its message tells the truth: the attempts, the
+    seconds they took, the deadline, the (connect, read) timeouts it was sent with, whether
+    the read timeout was cut short to fit the deadline (``cut``) and whether the deadline
+    stopped further retries (``stopped``)."""
+
+    attempts: int
+    seconds: float
+    deadline: Deadline
+    waits: tuple[float, float]
+    cut: bool
+    stopped: bool
+
+    @classmethod
+    def of(
+        cls,
+        err: Exception,
+        started: float,
+        deadline: Deadline,
+        waits: tuple[float, float],
+        cut: bool,
+    ) -> _Tried:
+        """Read the attempts from the error requests raised (urllib3's, inside it)."""
+        gave_up = err.args[0] if err.args and isinstance(err.args[0], _GaveUp) else None
+        return cls(
+            attempts=gave_up.attempts if gave_up else 1,
+            seconds=time.monotonic() - started,
+            deadline=deadline,
+            waits=waits,
+            cut=cut,
+            stopped=gave_up is not None and gave_up.deadline is not None,
+        )
+
+    def tail(self) -> str:
+        """`` (3 attempts, 9.4 s)`` and why no other attempt was made; empty for one
+        attempt the deadline did not stop."""
+        if self.attempts == 1 and not self.stopped:
+            return ""
+        counted = f"{self.attempts} attempt{'s' if self.attempts > 1 else ''}"
+        why = (
+            f"; the {self.deadline.seconds:g} s deadline left no time for another attempt"
+            if self.stopped
+            else ""
+        )
+        return f" ({counted}, {self.seconds:.1f} s{why})"
+
+
+def _with_auth(
+    headers: dict[str, str] | None, auth: Auth | None
+) -> tuple[dict[str, str], tuple[str, str] | None]:
+    """The headers with the session id added, and the user and password for Basic auth."""
+    headers = dict(headers or {})
+    if isinstance(auth, SessionAuth):
+        headers["sessionId"] = auth.session_id
+        return headers, None
+    if isinstance(auth, BasicAuth):
+        return headers, (auth.user, auth.password)
+    return headers, None
+
+
 class Transport:
     """Sends calls to one CloudBees CD server and returns parsed JSON or typed errors."""
 
@@ -184,7 +366,7 @@ class Transport:
             self._verify = False
         # HTTPS_PROXY / NO_PROXY for this server, honoured as requests would, read once.
         self._proxies = requests.utils.get_environ_proxies(settings.server_url)
-        self._retry = Retry(
+        self._retry = _DeadlineRetry(
             total=settings.retries,
             connect=settings.retries,
             read=settings.retries,
@@ -192,11 +374,15 @@ class Transport:
             other=0,
             redirect=0,
             backoff_factor=settings.backoff_factor,
+            backoff_max=DEFAULT_BACKOFF_MAX,
             status_forcelist=(502, 503, 504),
             allowed_methods=frozenset({"GET", "HEAD"}),
             respect_retry_after_header=True,
+            retry_after_max=math.ceil(settings.deadline_seconds),
             raise_on_status=False,
             raise_on_redirect=False,
+            deadline_of=self.active_deadline,
+            attempt_seconds=settings.connect_timeout + settings.read_timeout,
         )
 
     # -- sessions per thread ---------------------------------------------------------------
@@ -221,6 +407,28 @@ class Transport:
             session.close()
             self._local.session = None
 
+    # -- deadlines per thread --------------------------------------------------------------
+    def active_deadline(self) -> Deadline | None:
+        """The deadline of the chain of calls this thread is in, if any."""
+        found = getattr(self._local, "deadline", None)
+        return found if isinstance(found, Deadline) else None
+
+    @contextmanager
+    def deadline(self, seconds: float | None = None) -> Iterator[Deadline]:
+        """Bound every call this thread makes inside the block by one deadline, ``seconds``
+        from now (default ``settings.deadline_seconds``): all their attempts, retries and
+        waits together. Inside another such block the earlier end holds. Every call opens one
+        of its own; the dashboard opens one per request."""
+        outer = self.active_deadline()
+        mine = Deadline.starting_now(self.settings.deadline_seconds if seconds is None else seconds)
+        if outer is not None and outer.ends_at <= mine.ends_at:
+            mine = outer
+        self._local.deadline = mine
+        try:
+            yield mine
+        finally:
+            self._local.deadline = outer
+
     # -- URLs ------------------------------------------------------------------------------
     def api_url(self, segments: Sequence[str]) -> str:
         """``<api base>/seg1/seg2...`` with every segment percent-encoded on its own."""
@@ -241,7 +449,7 @@ class Transport:
         route = "/" + "/".join(encode_segment(s) for s in segments)
         headers = {"Content-Type": "application/json"} if body is not None else {}
         data = json.dumps(body).encode() if body is not None else None
-        with _observed(operation_of(method, segments)):
+        with _observed(operation_of(method, segments)), self.deadline():
             response = self._send(
                 method, url, route, auth, params=params, data=data, headers=headers
             )
@@ -257,7 +465,7 @@ class Transport:
     ) -> RawResponse:
         """POST a (streamed) form body outside ``/rest/`` (the publish endpoint)."""
         url = self.settings.server_url.rstrip("/") + url_path
-        with _observed(f"POST {url_path}") as outcome:
+        with _observed(f"POST {url_path}") as outcome, self.deadline():
             response = self._send(
                 "POST", url, url_path, auth, data=data, headers={"Content-Type": content_type}
             )
@@ -277,12 +485,16 @@ class Transport:
         data: bytes | BinaryIO | Any = None,
         headers: dict[str, str] | None = None,
     ) -> requests.Response:
-        headers = dict(headers or {})
-        basic: tuple[str, str] | None = None
-        if isinstance(auth, SessionAuth):
-            headers["sessionId"] = auth.session_id
-        elif isinstance(auth, BasicAuth):
-            basic = (auth.user, auth.password)
+        """Send one call (with its retries) inside the active deadline: its timeouts are cut
+        to the time left, and none is sent once the deadline has passed."""
+        headers, basic = _with_auth(headers, auth)
+        deadline = self.active_deadline() or Deadline.starting_now(self.settings.deadline_seconds)
+        left = deadline.left()
+        if left <= 0:
+            raise self._too_late(deadline, method, route)
+        read = self.settings.read_timeout
+        waits = (min(self.settings.connect_timeout, left), min(read, left))
+        started = time.monotonic()
         try:
             response = self._session().request(
                 method,
@@ -291,14 +503,15 @@ class Transport:
                 data=data,
                 headers=headers,
                 auth=basic,
-                timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+                timeout=waits,
                 verify=self._verify,
                 proxies=self._proxies,
                 allow_redirects=False,
                 stream=True,
             )
         except requests.exceptions.RequestException as err:
-            raise self._failure(err, method, route) from None
+            tried = _Tried.of(err, started, deadline, waits, cut=left < read)
+            raise self._failure(err, method, route, tried) from None
         if 300 <= response.status_code < 400:
             response.close()
             raise ServerError(
@@ -311,35 +524,59 @@ class Transport:
         return response
 
     def _failure(
-        self, err: requests.exceptions.RequestException, method: str, route: str
+        self,
+        err: requests.exceptions.RequestException,
+        method: str,
+        route: str,
+        tried: _Tried,
     ) -> CloudBeesError:
         """The typed error for a call that got no usable answer; ``code`` says why
-        (``TLSError``, ``Timeout``, ``Unreachable``), so callers never read the message."""
+        (``TLSError``, ``Timeout``, ``Unreachable``), so callers never read the message,
+        which says how often and how long propdesk tried (``tried``)."""
         host = self._host()
         if isinstance(err, requests.exceptions.SSLError):
             message, code = f"TLS verification of {host} failed: {_short(err)}", "TLSError"
         elif isinstance(err, requests.exceptions.RetryError):
-            message = f"CloudBees CD at {host} kept answering with errors"
+            message = f"CloudBees CD at {host} kept answering with errors{tried.tail()}"
             return ServerError(message, method=method, path=route)
         else:
             kind = _timeout_kind(err)
             code = "Timeout" if kind == "read" else "Unreachable"
-            if kind == "read":
-                wait = self.settings.read_timeout
-                message = f"CloudBees CD at {host} did not answer within {wait:g} s"
+            if kind == "read" and tried.cut:
+                message = (
+                    f"CloudBees CD at {host} did not answer before the "
+                    f"{tried.deadline.seconds:g} s deadline of this request"
+                )
+            elif kind == "read":
+                message = f"CloudBees CD at {host} did not answer within {tried.waits[1]:g} s"
             elif kind == "connect":
-                wait = self.settings.connect_timeout
+                wait = tried.waits[0]
                 message = (
                     f"CloudBees CD at {host} is not reachable (no connection within {wait:g} s)"
                 )
             else:
                 message = f"CloudBees CD at {host} is not reachable ({_short(err)})"
+            message += tried.tail()
         return UpstreamUnavailable(message, method=method, path=route, code=code)
+
+    def _too_late(self, deadline: Deadline, method: str, route: str) -> UpstreamUnavailable:
+        """The error for a call not sent because its chain's deadline had passed."""
+        return UpstreamUnavailable(
+            f"No time was left to ask CloudBees CD at {self._host()}: the "
+            f"{deadline.seconds:g} s deadline of this request has passed",
+            method=method,
+            path=route,
+            code="Timeout",
+        )
 
     def _host(self) -> str:
         return self.settings.server_url.split("://", 1)[-1].split("/", 1)[0]
 
     def _read_capped(self, response: requests.Response, method: str, route: str) -> bytes:
+        """The answer's body, refused past ``max_response_bytes``. Each read waits at most
+        the read timeout the call was sent with (cut to its deadline); an answer that has
+        begun is read to its end even past the deadline (a publish may take longer to upload
+        than that, and its answer must not be lost)."""
         limit = self.settings.max_response_bytes
         chunks: list[bytes] = []
         size = 0
@@ -420,6 +657,7 @@ __all__ = [
     "Auth",
     "BasicAuth",
     "CloudBeesError",
+    "Deadline",
     "RawResponse",
     "SessionAuth",
     "Transport",
