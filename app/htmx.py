@@ -7,6 +7,7 @@ from typing import Any, cast
 from urllib.parse import urlsplit
 
 from flask import Response, make_response, redirect, render_template, request
+from werkzeug.urls import iri_to_uri
 
 from app.extensions import htmx
 
@@ -23,13 +24,21 @@ def render(
     return response
 
 
+def header_url(url: str) -> str:
+    """``url`` as a header may carry it: every character outside ASCII (and every one a URL
+    may not hold) percent-encoded as UTF-8; ``%`` escapes already there are kept."""
+    return iri_to_uri(url)
+
+
 def redirect_to(url: str) -> Response:
-    """A redirect: 200 + ``HX-Redirect`` for htmx, 303 otherwise."""
+    """A redirect: 200 + ``HX-Redirect`` for htmx, 303 otherwise (the URL percent-encoded
+    either way: a header holds Latin-1 at most)."""
+    location = header_url(url)
     if htmx:
         response = make_response("", 200)
-        response.headers["HX-Redirect"] = url
+        response.headers["HX-Redirect"] = location
         return response
-    return cast(Response, redirect(url, code=303))
+    return cast(Response, redirect(location, code=303))
 
 
 def trigger(response: Response, event: str, detail: Any = None) -> Response:

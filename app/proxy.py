@@ -1,9 +1,13 @@
-"""Running behind a reverse proxy with SSO: ProxyFix, and the trusted identity header."""
+"""Running behind a reverse proxy with SSO: ProxyFix for the trusted proxies only, the
+forwarded path prefix, and the trusted identity header."""
 
 from __future__ import annotations
 
 import ipaddress
+import re
 import unicodedata
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING
 
 from flask import Flask, request
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -11,13 +15,70 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from app.config import Settings
 from app.services import settings as current_settings
 
+if TYPE_CHECKING:
+    from _typeshed.wsgi import StartResponse, WSGIApplication, WSGIEnvironment
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+FORWARDED = tuple("HTTP_X_FORWARDED_" + name for name in ("FOR", "PROTO", "HOST", "PORT", "PREFIX"))
+PREFIX_SEGMENTS = re.compile(r"(?:/[A-Za-z0-9._~!$&'()*+,;=:@-]+)*")
+"""A plain absolute path: ``/segment/...`` of URL path characters, nothing else."""
+
+
+def plain_prefix(prefix: str) -> bool:
+    """Whether ``prefix`` is a plain absolute path (``""`` or ``/a/b``): no ``//``, scheme,
+    query, backslash, percent escape, control character, ``.`` or ``..`` segment."""
+    if not PREFIX_SEGMENTS.fullmatch(prefix):
+        return False
+    return not any(segment in (".", "..") for segment in prefix.split("/"))
+
+
+def _in_networks(address: object, networks: Iterable[Network]) -> bool:
+    try:
+        peer = ipaddress.ip_address(str(address))
+    except ValueError:
+        return False
+    return any(peer in network for network in networks)
+
+
+class TrustedProxies:
+    """WSGI middleware: ``ProxyFix`` for requests whose TCP peer is a trusted proxy; from
+    any other peer the ``X-Forwarded-*`` headers are dropped. A forwarded prefix that is not
+    a plain absolute path is ignored (the app then lives at the root)."""
+
+    def __init__(self, app: WSGIApplication, count: int, trusted: Sequence[str]) -> None:
+        self.app = app
+        self.networks = tuple(ipaddress.ip_network(net) for net in trusted)
+        self.fixed = ProxyFix(
+            self._checked_prefix,
+            x_for=count,
+            x_proto=count,
+            x_host=count,
+            x_port=count,
+            x_prefix=count,
+        )
+
+    def __call__(self, environ: WSGIEnvironment, start_response: StartResponse) -> Iterable[bytes]:
+        if _in_networks(environ.get("REMOTE_ADDR"), self.networks):
+            return self.fixed(environ, start_response)
+        for name in FORWARDED:
+            environ.pop(name, None)
+        return self.app(environ, start_response)
+
+    def _checked_prefix(
+        self, environ: WSGIEnvironment, start_response: StartResponse
+    ) -> Iterable[bytes]:
+        if not plain_prefix(environ.get("SCRIPT_NAME", "")):
+            original = environ.get("werkzeug.proxy_fix.orig", {})
+            environ["SCRIPT_NAME"] = original.get("SCRIPT_NAME") or ""
+        return self.app(environ, start_response)
+
 
 def register_proxy(app: Flask, settings: Settings) -> None:
-    """Believe ``X-Forwarded-*`` from exactly ``PROPDESK_PROXY_COUNT`` proxies."""
-    n = settings.proxy_count
-    if n:
-        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
-            app.wsgi_app, x_for=n, x_proto=n, x_host=n, x_port=n, x_prefix=n
+    """Believe ``X-Forwarded-*`` from exactly ``PROPDESK_PROXY_COUNT`` proxies, when the
+    request comes from one of ``PROPDESK_TRUSTED_PROXIES``."""
+    if settings.proxy_count:
+        app.wsgi_app = TrustedProxies(  # type: ignore[method-assign]
+            app.wsgi_app, settings.proxy_count, settings.trusted_proxies
         )
 
 
@@ -28,11 +89,8 @@ def peer_address() -> str:
 
 
 def _trusted_peer(settings: Settings) -> bool:
-    try:
-        peer = ipaddress.ip_address(peer_address())
-    except ValueError:
-        return False
-    return any(peer in ipaddress.ip_network(net) for net in settings.trusted_proxies)
+    networks = (ipaddress.ip_network(net) for net in settings.trusted_proxies)
+    return _in_networks(peer_address(), networks)
 
 
 def sso_user() -> str | None:

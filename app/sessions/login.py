@@ -4,6 +4,12 @@ The session holds the user name, the upstream session id and the login time, and
 written only at login and logout (htmx fires requests in parallel). Activity for the idle
 timeout is kept in a separate store, so a request racing a logout can never write the old
 session back.
+
+Idle time counts from the last request: activity is rewritten at most every
+``touch_every`` seconds (15 s, or 5 % of the idle timeout when that is shorter), so the
+stored time may lag the last request by up to that much; the check allows exactly that lag.
+A login therefore never ends early, and ends at most ``touch_every`` (at most 5 % of the
+timeout) late.
 """
 
 from __future__ import annotations
@@ -17,14 +23,15 @@ from flask import current_app, g, session
 from flask_wtf.csrf import generate_csrf
 
 from app import drafts
-from app.sessions.interface import Sessions
+from app.sessions.interface import Session, Sessions
 from app.sessions.stores import Store
 
 USER = "user"
 UPSTREAM = "upstream_session"
 AUTH_TIME = "auth_time"
 SSO_USER = "sso_user"
-TOUCH_EVERY = 15.0  # seconds: activity is rewritten at most this often
+TOUCH_EVERY = 15.0  # seconds: activity is rewritten at most this often...
+IDLE_TOLERANCE = 0.05  # ...and at most this share of the idle timeout
 
 
 @dataclass(frozen=True)
@@ -56,6 +63,7 @@ class LoginState:
         self.idle_timeout = idle_timeout
         self.lifetime = lifetime
         self.clock = clock
+        self.touch_every = min(TOUCH_EVERY, IDLE_TOLERANCE * idle_timeout)
 
     def start(self, user: str, upstream_session: str, sso_user: str | None = None) -> None:
         """Log in: clear the session, write the login, then give it a new id."""
@@ -70,7 +78,9 @@ class LoginState:
         session.pop("csrf_token", None)
         g.pop("csrf_token", None)  # Flask-WTF caches the token of this request in g
         generate_csrf()  # the token is written now, not by a later parallel request
-        cast(Sessions, current_app.session_interface).regenerate(session)
+        interface = cast(Sessions, current_app.session_interface)
+        interface.regenerate(session)
+        interface.save_now(cast(Session, session))  # an outage here is a 503, not a 500
         self._touch(_sid())
 
     def stored(self) -> LoggedIn | None:
@@ -91,9 +101,10 @@ class LoginState:
         if now - login.auth_time > self.lifetime:
             return None
         last = self.activity.get(_sid())
-        if not isinstance(last, (int, float)) or now - last > self.idle_timeout:
+        # ``last`` lags the last request by less than ``touch_every``: allow that lag.
+        if not isinstance(last, (int, float)) or now - last > self.idle_timeout + self.touch_every:
             return None
-        if now - last > TOUCH_EVERY:
+        if now - last >= self.touch_every:
             self._touch(_sid(), now)
         return login
 

@@ -40,10 +40,20 @@ class Store:
     def delete(self, key: str) -> bool:
         return bool(self.cache.delete(key))
 
-    def count(self) -> int:
-        """How many entries the store holds (expired files count until the next sweep)."""
+    def ping(self) -> None:
+        """Raise one of ``STORE_ERRORS`` unless the store answers (a Redis PING; the file
+        store's folder exists). Writes nothing."""
         if isinstance(self.cache, FileSystemCache):
-            return sum(1 for _ in self.cache._list_dir())
+            if not os.path.isdir(self.cache._path):
+                raise FileNotFoundError(self.cache._path)
+            return
+        self.redis_client().ping()
+
+    def count(self) -> int:
+        """How many entries the store holds (expired files count until the next sweep;
+        the subfolders beside them, such as the login-limit counts, do not)."""
+        if isinstance(self.cache, FileSystemCache):
+            return sum(1 for path in self.cache._list_dir() if os.path.isfile(path))
         return sum(1 for _ in self.redis_client().scan_iter(self.key_prefix + "*", count=500))
 
     def remove_expired(self, now: float) -> None:

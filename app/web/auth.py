@@ -1,12 +1,17 @@
 """Login and logout through CloudBees CD, and the hooks in front of every request: the
-file-store sweep, the SSO identity a trusted proxy announces, and the login gate."""
+file-store sweep, the SSO identity a trusted proxy announces, and the login gate.
+
+A login that ends without a logout (timeout, another SSO user, a second login over it) ends
+its CloudBees CD session too, in the background (``app.sessions.upstream``).
+"""
 
 from __future__ import annotations
 
 import contextlib
 
-from flask import Blueprint, Flask, current_app, g, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, request, url_for
 from flask.typing import ResponseReturnValue
+from limits.errors import StorageError
 
 from app.cloudbees import (
     AuthenticationError,
@@ -16,12 +21,16 @@ from app.cloudbees import (
 )
 from app.cloudbees.models import CdSession
 from app.cloudbees.sessions import SessionService
-from app.errors import login_again
-from app.extensions import limiter
-from app.htmx import current_page, redirect_to, render
+from app.errors import handle_store_down, login_again
+from app.htmx import current_page, header_url, redirect_to, render
 from app.proxy import sso_user
 from app.redirects import safe_next
 from app.services import services, settings, use_client
+from app.sessions import devices
+from app.sessions.interface import SessionStoreUnavailable, require_store
+from app.sessions.login import LoggedIn
+from app.sessions.throttle import add_retry_after, login_limits
+from app.sessions.upstream import upstream_logouts
 from app.web.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
@@ -35,14 +44,6 @@ PUBLIC_ENDPOINTS = {
 }
 
 
-def _login_user_key() -> str:
-    return "user:" + (request.form.get("username") or "").strip().lower()
-
-
-def _login_limit() -> str:
-    return settings().login_rate_limit
-
-
 def unreachable_message(err: UpstreamUnavailable) -> str:
     """Why the login could not reach CloudBees CD, decided by the transport's error code."""
     if err.code == "Timeout":
@@ -51,24 +52,37 @@ def unreachable_message(err: UpstreamUnavailable) -> str:
     return err.message
 
 
+def end_upstream(login: LoggedIn | None, reason: str) -> None:
+    """Start ending the CloudBees CD session of a login we give up (best effort)."""
+    if login is not None:
+        upstream_logouts().end(login.user, login.upstream_session, reason)
+
+
+def login_page(form: LoginForm) -> Response:
+    """The login form, prefilled with the page to go back to and the SSO user."""
+    require_store()  # a new visitor learns of a store outage before typing a password
+    form.next.data = safe_next(request.args.get("next")) or ""
+    if g.get("sso_user") and not form.username.data:
+        form.username.data = g.sso_user
+    return render(
+        "auth/login.html",
+        form=form,
+        expired=request.args.get("expired") == "1",
+        logged_out=request.args.get("logged_out") == "1",
+    )
+
+
 @bp.route("/login", methods=["GET", "POST"])
-@limiter.limit(_login_limit, methods=["POST"])
-@limiter.limit(_login_limit, methods=["POST"], key_func=_login_user_key)
+@login_limits
 def login() -> ResponseReturnValue:
     """The login form; POST proxies the credentials to CloudBees CD."""
     form = LoginForm()
     if request.method == "GET":
-        form.next.data = safe_next(request.args.get("next")) or ""
-        if g.get("sso_user") and not form.username.data:
-            form.username.data = g.sso_user
-        return render(
-            "auth/login.html",
-            form=form,
-            expired=request.args.get("expired") == "1",
-            logged_out=request.args.get("logged_out") == "1",
-        )
+        return login_page(form)
     if not form.validate_on_submit():
         return render("auth/login.html", form=form, status=422)
+    # Where to go after it, decided (and made safe for a header) before any upstream call.
+    target = header_url(request.script_root + (safe_next(form.next.data) or "/"))
     try:
         cd_session = SessionService(services().transport).login(
             form.username.data or "", form.password.data or ""
@@ -80,14 +94,24 @@ def login() -> ResponseReturnValue:
     except CloudBeesError as err:
         message = f"CloudBees CD at {settings().cd_host} refused the login: {err.message}"
         return render("auth/login.html", form=form, status=502, error=message)
-    services().login_state.start(
-        cd_session.user_name or form.username.data or "",
-        cd_session.session_id,
-        sso_user=g.get("sso_user"),
-    )
+    return logged_in(cd_session, form.username.data or "", target)
+
+
+def logged_in(cd_session: CdSession, typed_user: str, target: str) -> Response:
+    """After CloudBees CD accepted a login: start ours (a login it replaces ends upstream
+    too), remember this browser for the user, and go to ``target``."""
+    state = services().login_state
+    previous = state.stored()
+    try:
+        state.start(cd_session.user_name or typed_user, cd_session.session_id, g.get("sso_user"))
+    except SessionStoreUnavailable:
+        end_upstream(LoggedIn(typed_user, cd_session.session_id, 0.0), "a store outage")
+        raise
+    end_upstream(previous, "a new login")
     current_app.logger.info("login", extra={"event": "login", "cd_user": cd_session.user_name})
-    target = safe_next(form.next.data) or "/"
-    return redirect_to(request.script_root + target)
+    response = redirect_to(target)
+    devices.remember(response, typed_user)
+    return response
 
 
 @bp.post("/logout")
@@ -129,10 +153,13 @@ def require_login() -> ResponseReturnValue | None:
         current_app.logger.warning(
             "sso user changed; login ended", extra={"event": "sso_user_changed"}
         )
+        end_upstream(logged_in, "an SSO user change")
         state.end()
         logged_in = None
     if logged_in is None:
-        if state.stored() is not None:
+        stored = state.stored()
+        if stored is not None:
+            end_upstream(stored, "its timeout")
             return login_again()  # idle or too old: the login is over, the form is kept
         return redirect_to(url_for("auth.login", next=current_page()))
     g.user = logged_in.user
@@ -140,11 +167,19 @@ def require_login() -> ResponseReturnValue | None:
     return None
 
 
+@bp.after_request
+def retry_after(response: Response) -> Response:
+    """A refused login says when to try again."""
+    return add_retry_after(response)
+
+
 def protect(app: Flask) -> None:
-    """Run the three hooks, in order, before every request of ``app``."""
+    """Run the three hooks, in order, before every request of ``app``; a login-limit store
+    that does not answer is the session-store page (503), like the session store itself."""
     app.before_request(sweep_sessions)
     app.before_request(read_sso_identity)
     app.before_request(require_login)
+    app.register_error_handler(StorageError, handle_store_down)
 
 
 __all__ = ["bp", "protect"]

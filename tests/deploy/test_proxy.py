@@ -34,7 +34,11 @@ PREFIX = {
 
 @pytest.fixture
 def proxied(make_dashboard: DashboardFactory) -> DashboardThread:
-    return make_dashboard(PROPDESK_PROXY_COUNT="1", PROPDESK_COOKIE_SECURE="1")
+    return make_dashboard(
+        PROPDESK_PROXY_COUNT="1",
+        PROPDESK_TRUSTED_PROXIES="127.0.0.1/32",
+        PROPDESK_COOKIE_SECURE="1",
+    )
 
 
 @dataclass
@@ -67,7 +71,8 @@ def prefixed_login(dash: DashboardThread, next_path: str = "") -> PrefixedLogin:
         timeout=10,
     )
     assert r.status_code == 303, r.text
-    new = re.match(r"([^=]+)=([^;]+)", r.headers["Set-Cookie"])
+    # The login also sets the device cookie (login limits); take the session's own.
+    new = re.search(r"(__Secure-propdesk)=([^;]+)", r.headers["Set-Cookie"])
     assert new
     http.headers["Cookie"] = f"{new.group(1)}={new.group(2)}"
     return PrefixedLogin(http, r)
