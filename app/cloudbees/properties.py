@@ -149,6 +149,20 @@ class PropertyService:
         final = path.parent.child(new_name) if new_name else path
         return self.get(final)
 
+    def update(
+        self,
+        path: PropertyPath,
+        *,
+        value: str | None = None,
+        description: str | None = None,
+        expandable: bool | None = None,
+    ) -> Property:
+        """Change only the given fields of a property: ``setProperty`` when the value
+        changes, else ``modifyProperty``, which leaves the value as it is, byte for byte."""
+        if value is not None:
+            return self.set(path, value, description=description, expandable=expandable)
+        return self.modify(path, description=description, expandable=expandable)
+
     def increment(self, path: PropertyPath, by: int = 1) -> Property:
         """Atomically add ``by`` to an integer value (created at ``by`` when missing)."""
         return self._property(

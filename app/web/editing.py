@@ -5,6 +5,8 @@ works without JavaScript, and answers htmx with the fragment to swap in.
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, Response, abort, current_app, g, request
 from flask.typing import ResponseReturnValue
 
@@ -15,21 +17,27 @@ from app.cloudbees import (
     PermissionDenied,
     Property,
     PropertyPath,
+    UpstreamUnavailable,
     ValidationError,
 )
 from app.cloudbees.paths import check_property_name
-from app.edit_lock import LockBusy
+from app.edit_lock import Lease, LockBusy
 from app.htmx import is_htmx, notice, redirect_to, render
 from app.logs import change
 from app.services import cd, services, settings
 from app.web.browse import expanded, read_page, render_row, render_sheet
-from app.web.edit_form import EditForm, Where, text
+from app.web.edit_form import Changes, EditForm, Where, fingerprint, text
 from app.web.nodes import Node, breadcrumbs, node_url, pass_node
 from app.web.sheet_view import SheetLinks, SheetQuery
 
 bp = Blueprint("editing", __name__)
 bp.url_value_preprocessor(pass_node)
 REFUSED = (PermissionDenied, ValidationError, Conflict)
+LEASE_MARGIN = 15.0  # seconds the save lock outlives the upstream deadline
+LOCK_LOST_BEFORE = (
+    "Not saved: propdesk's save lock on this property ran out before the write, so nothing "
+    "was written. Your text is kept; save again."
+)
 
 
 def refusal(err: CloudBeesError, verb: str = "saved") -> str:
@@ -51,14 +59,17 @@ def edit(node: Node) -> ResponseReturnValue:
 
 def editor(
     path: PropertyPath,
-    prop: Property,
+    prop: Property | None,
     form: EditForm,
     where: Where,
     *,
     error: str = "",
     status: int = 200,
+    gone: bool = False,
 ) -> Response:
-    """The editor fragment for htmx, or the property's page with the editor open."""
+    """The editor fragment for htmx, or the property's page with the editor open. ``prop``
+    (when known) shows the exact value of an editor that cannot carry it; ``gone``: the
+    property was deleted, so the editor offers to create it again."""
     fragment = "browse/_row_edit.html" if where is Where.ROW else "browse/_detail_edit.html"
     return render(
         "browse/property.html",
@@ -68,23 +79,36 @@ def editor(
         form=form,
         ctx=where,
         error=error,
+        gone=gone,
         crumbs=breadcrumbs(path),
         expanded=None,
         status=status,
     )
 
 
+def save_lease() -> float:
+    """Seconds the save lock lives without renewal: the upstream deadline of one request
+    (every upstream call of a save fits in it) plus a margin."""
+    return settings().upstream_deadline + LEASE_MARGIN
+
+
 @bp.post("/edit/<node:path>")
 def save(node: Node) -> ResponseReturnValue:
-    """Save an edit unless someone changed the property since the edit began. The re-read
-    and the write happen under a lock shared by every propdesk worker and replica."""
+    """Save the fields the user changed unless someone changed the property since the edit
+    began. The re-read and the write happen under a lock shared by every propdesk worker
+    and replica; an unchanged form writes nothing."""
     where = Where.of(request.form.get("ctx"))
     form = EditForm.from_form(request.form)
+    if not form.touched and request.form.get("recreate") != "1":
+        return unchanged(node.path, where, form)
     try:
-        with services().locks.hold(f"{settings().cd_url}|{node.path}"):
-            return save_locked(node.path, where, form)
+        with services().locks.hold(f"{settings().cd_url}|{node.path}", lease=save_lease()) as lease:
+            return save_locked(node.path, where, form, lease)
     except LockBusy:
-        current = cd().properties.get(node.path)
+        try:
+            current = cd().properties.get(node.path)
+        except NotFound:
+            return gone(node.path, where, form)
         message = (
             "Not saved: someone else is saving this property right now. "
             "Your text is kept; save again in a moment."
@@ -92,29 +116,179 @@ def save(node: Node) -> ResponseReturnValue:
         return editor(node.path, current, form, where, status=409, error=message)
 
 
-def save_locked(path: PropertyPath, where: Where, form: EditForm) -> Response:
-    """Re-read, compare with the edit's base, write (the caller holds the lock)."""
-    current = cd().properties.get(path)
+def unchanged(path: PropertyPath, where: Where, form: EditForm) -> Response:
+    """A form nobody changed: nothing is written; the property as it is now comes back."""
+    try:
+        current = cd().properties.get(path)
+    except NotFound:
+        return gone(path, where, form)
+    return after_write(path, current, where, f"Nothing to save: {path.name} is unchanged.")
+
+
+def save_locked(path: PropertyPath, where: Where, form: EditForm, lease: Lease) -> Response:
+    """Re-read, compare with the edit's base, write the changed fields (the caller holds
+    the lock). What the server already holds is never written again."""
+    try:
+        current = cd().properties.get(path)
+    except NotFound:
+        if request.form.get("recreate") == "1":
+            return recreate(path, where, form)
+        return gone(path, where, form)
     if current.is_sheet:
         message = "This is a property sheet now; it has no value to edit."
         return editor(path, current, form, where, status=422, error=message)
-    if form.changed_since(current) and request.form.get("force") != "1":
+    changes = form.changes_for(current)
+    if changes.empty:
+        message = f"{path.name} already holds your change; nothing else to save."
+        return after_write(path, current, where, message)
+    if form.changed_since(current):  # "Keep mine" too: it starts from what it was shown
         return conflict(path, current, form, where)
+    if not lease.held():
+        return editor(path, current, form, where, status=409, error=LOCK_LOST_BEFORE)
+    return write(path, where, form, current, changes, lease)
+
+
+def write(
+    path: PropertyPath,
+    where: Where,
+    form: EditForm,
+    current: Property,
+    changes: Changes,
+    lease: Lease,
+) -> Response:
+    """Write ``changes`` over ``current`` and say what the server holds afterwards."""
     try:
-        saved = cd().properties.set(
-            path, form.value_for(current), description=form.description, expandable=form.expandable
+        saved = cd().properties.update(
+            path,
+            value=changes.value,
+            description=changes.description,
+            expandable=changes.expandable,
         )
     except REFUSED as err:
         return editor(path, current, form, where, status=422, error=refusal(err))
-    forced = request.form.get("force") == "1"
-    change(current_app.logger, "property.saved", path=str(path), forced=forced)
+    except NotFound:
+        return gone(path, where, form)
+    except UpstreamUnavailable as err:
+        return unconfirmed(path, where, form, current, changes, err)
+    resolved = request.form.get("resolved") == "1"
+    change(current_app.logger, "property.saved", path=str(path), resolved_conflict=resolved)
+    if not lease.held():
+        return lock_lost(path, where, form, saved, changes)
     if saved.modify_time is None or saved.value is None:  # a PUT answer with only some fields
         saved = cd().properties.get(path)
     return after_write(path, saved, where, f"Saved {path.name}.")
 
 
-def conflict(path: PropertyPath, current: Property, form: EditForm, where: Where) -> Response:
-    """409: the three versions side by side (theirs, yours, the base), nothing saved."""
+def unconfirmed(
+    path: PropertyPath,
+    where: Where,
+    form: EditForm,
+    before: Property,
+    changes: Changes,
+    err: UpstreamUnavailable,
+) -> Response:
+    """A write without an answer may or may not have landed: read the property back and
+    say which ("saved", "not saved", or "could not confirm"), never more than is known."""
+    try:
+        now = cd().properties.get(path)
+    except NotFound:
+        return gone(path, where, form)
+    except CloudBeesError:
+        message = (
+            f"Could not confirm the save: {err.message}, and reading {path.name} back failed "
+            "too. Your text is kept; saving again is safe (it tells you if your change landed)."
+        )
+        return failed(path, before, form, where, message)
+    if changes.held_by(now):
+        message = (
+            f"Saved {path.name}: CloudBees CD answered late ({err.message}), but it holds "
+            "your change."
+        )
+        return after_write(path, now, where, message)
+    if fingerprint(now) == fingerprint(before):
+        message = (
+            f"Not saved so far: {err.message}, and {path.name} still holds what it held before "
+            "(a late write may still land). Your text is kept; saving again is safe."
+        )
+        return failed(path, before, form, where, message)
+    note = (
+        f"Could not confirm the save: {err.message}, and {path.name} now holds something "
+        "else than your change or what you started from."
+    )
+    return conflict(path, now, form, where, note=note)
+
+
+def lock_lost(
+    path: PropertyPath, where: Where, form: EditForm, saved: Property, changes: Changes
+) -> Response:
+    """The write landed, but the save lock ran out during it, so another save may have
+    overlapped: read the property back and tell the user what it holds."""
+    current_app.logger.warning("edit lock lost during the save of %s", path)
+    try:
+        now = cd().properties.get(path)
+    except CloudBeesError:
+        message = (
+            f"Saved {path.name}, but propdesk's save lock on it ran out during the save and "
+            "reading it back failed, so another save may have replaced your change. Check it."
+        )
+        return notice(after_write(path, saved, where, message), message, "error")
+    if changes.held_by(now):
+        message = (
+            f"Saved {path.name}. propdesk's save lock on it ran out during the save, so "
+            "another save may have overlapped; the property holds your change."
+        )
+        return after_write(path, now, where, message)
+    note = (
+        "Your change was written, but propdesk's save lock ran out during the save and "
+        f"another save has replaced it: {path.name} now holds what is shown here."
+    )
+    return conflict(path, now, form, where, note=note)
+
+
+def failed(
+    path: PropertyPath, prop: Property | None, form: EditForm, where: Where, message: str
+) -> Response:
+    """503: the editor (with the user's text) and why; htmx keeps the open editor as it is."""
+    response = editor(path, prop, form, where, status=503, error=message)
+    if is_htmx():
+        response.headers["HX-Reswap"] = "none"
+    return notice(response, message, "error")
+
+
+def gone(path: PropertyPath, where: Where, form: EditForm) -> Response:
+    """409: the property was deleted meanwhile; the editor keeps the user's text and offers
+    to create the property again with it, or to discard it."""
+    message = (
+        f"Not saved: someone deleted {path.name} while you were editing. Create it again "
+        "with your text, or discard it."
+    )
+    response = editor(
+        path, None, replace(form, value_kept=False), where, status=409, error=message, gone=True
+    )
+    return notice(response, message, "error")
+
+
+def recreate(path: PropertyPath, where: Where, form: EditForm) -> Response:
+    """Create a deleted property again from the editor's fields (the caller holds the lock)."""
+    try:
+        created = cd().properties.create(
+            path, form.value, description=form.description, expandable=form.expandable
+        )
+    except (*REFUSED, NotFound) as err:
+        message = refusal(err, "created")
+        kept = replace(form, value_kept=False)
+        return editor(path, None, kept, where, status=422, error=message, gone=True)
+    change(current_app.logger, "property.created", path=str(path), kind="value")
+    if created.modify_time is None or created.value is None:
+        created = cd().properties.get(path)
+    return after_write(path, created, where, f"Created {path.name} again.")
+
+
+def conflict(
+    path: PropertyPath, current: Property, form: EditForm, where: Where, *, note: str = ""
+) -> Response:
+    """409: the three versions side by side (theirs, yours, the base). ``note`` replaces
+    "nothing was saved" when a write may have landed."""
     response = render(
         "browse/conflict.html",
         "browse/_conflict.html",
@@ -123,10 +297,11 @@ def conflict(path: PropertyPath, current: Property, form: EditForm, where: Where
         form=form,
         theirs=EditForm.start(current),
         ctx=where,
+        note=note,
         crumbs=breadcrumbs(path),
         status=409,
     )
-    return notice(response, "Not saved: someone changed this property meanwhile.", "error")
+    return notice(response, note or "Not saved: someone changed this property meanwhile.", "error")
 
 
 def after_write(path: PropertyPath, prop: Property, where: Where, message: str) -> Response:

@@ -348,9 +348,26 @@ def test_conflict_view_and_keep_mine(
         assert text in conflict.text
     assert emulator.value(path) == "their text"  # nothing written
     keep = fields(conflict.text)  # the first form is "Keep mine"
-    assert keep["force"] == "1" and keep["value"] == "my text"
+    assert keep["value"] == "my text" and keep["base_value"] == "their text"
+    assert "force" not in keep  # it starts from what it showed, checked like every save
     assert admin.hx("POST", action("edit", url), keep).status_code == 200
     assert emulator.value(path) == "my text"
+
+
+def test_keep_mine_after_a_third_write_is_a_conflict_again(
+    admin: Client, emulator: EmulatorProcess, project: str
+) -> None:
+    path = f"/projects/{project}/thrice"
+    emulator.put_value(path, "base")
+    url = f"/browse/projects/{project}/thrice"
+    mine = fields(admin.hx("GET", action("edit", url) + "?ctx=detail").text)
+    emulator.put_value(path, "second")
+    mine["value"] = "mine"
+    keep = fields(admin.hx("POST", action("edit", url), mine).text)
+    emulator.put_value(path, "third")  # someone saves while the conflict view is open
+    again = admin.hx("POST", action("edit", url), keep)
+    assert again.status_code == 409 and "third" in again.text and "mine" in again.text
+    assert emulator.value(path) == "third"  # the third write is not lost
 
 
 def test_no_conflict_when_nobody_else_wrote(
