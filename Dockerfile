@@ -10,12 +10,18 @@ ENV PIP_DISABLE_PIP_VERSION_CHECK=1 PIP_NO_CACHE_DIR=1 PYTHONDONTWRITEBYTECODE=1
 WORKDIR /src
 COPY pyproject.toml README.md LICENSE ./
 COPY app ./app
-# Dependencies only (pinned in pyproject.toml); the app itself runs from /srv/propdesk.
+# Dependencies only (pinned in pyproject.toml); the app itself runs from /srv/propdesk,
+# and the `propdesk` command (serve, db upgrade, db current) is a small script that runs it
+# from there.
 RUN --mount=type=secret,id=pip_ca,required=false \
     if [ -s /run/secrets/pip_ca ]; then export PIP_CERT=/run/secrets/pip_ca; fi; \
     python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install . \
-    && /opt/venv/bin/pip uninstall -y propdesk
+    && /opt/venv/bin/pip uninstall -y propdesk \
+    && printf '%s\n' '#!/opt/venv/bin/python' '"""propdesk, run from /srv/propdesk."""' \
+        'import sys' 'sys.path.insert(0, "/srv/propdesk")' 'from app.cli import main' \
+        'sys.exit(main())' > /opt/venv/bin/propdesk \
+    && chmod 0755 /opt/venv/bin/propdesk
 
 FROM ${BASE}
 ENV PYTHONUNBUFFERED=1 \
@@ -23,13 +29,14 @@ ENV PYTHONUNBUFFERED=1 \
     PATH=/opt/venv/bin:$PATH \
     PYTHONPATH=/srv/propdesk \
     PROPDESK_BIND=0.0.0.0:8000 \
+    PROPDESK_DATA_DIR=/var/lib/propdesk \
     PROPDESK_SESSION_DIR=/var/lib/propdesk/sessions \
     PROMETHEUS_MULTIPROC_DIR=/tmp/propdesk-metrics
 RUN useradd --uid 10001 --user-group --no-create-home --home-dir /nonexistent \
         --shell /usr/sbin/nologin propdesk \
     && mkdir -p /var/lib/propdesk/sessions \
     && chown -R 10001:10001 /var/lib/propdesk \
-    && chmod 0700 /var/lib/propdesk/sessions
+    && chmod 0700 /var/lib/propdesk /var/lib/propdesk/sessions
 COPY --from=build /opt/venv /opt/venv
 WORKDIR /srv/propdesk
 COPY app ./app
@@ -38,7 +45,9 @@ COPY static ./static
 COPY deploy/gunicorn.conf.py ./deploy/gunicorn.conf.py
 USER 10001:10001
 EXPOSE 8000
-VOLUME ["/var/lib/propdesk/sessions"]
+# propdesk's data: the SQLite journal (PROPDESK_DATA_DIR) and the file sessions. The root
+# filesystem may be read-only; this volume and /tmp must be writable.
+VOLUME ["/var/lib/propdesk"]
 HEALTHCHECK --interval=30s --timeout=5s --start-period=10s --retries=3 \
     CMD ["python3", "-c", "import sys, urllib.request; sys.exit(0 if urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4).status == 200 else 1)"]
 CMD ["python3", "-m", "gunicorn", "-c", "deploy/gunicorn.conf.py", "app:create_app()"]

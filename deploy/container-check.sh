@@ -2,7 +2,9 @@
 # Build the image and run it on a machine without a Docker engine: buildah (vfs storage,
 # chroot isolation) on a Debian bookworm + python3 base made with debootstrap (cached),
 # then start it on the host network against a running emulator and check /healthz, the
-# login page, a real login, the non-root user and that the build secret left no trace.
+# login page, a real login, the non-root user and that the build secret left no trace;
+# `propdesk db current` answers in the image, and with a read-only root filesystem the app
+# starts with its journal (SQLite) in the data volume.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -81,6 +83,9 @@ secret_state=$("${B[@]}" run --isolation chroot "$ctr" -- \
 health=$("${B[@]}" inspect --type image --format '{{.Docker.Config.Healthcheck}}' "$IMAGE")
 case "$health" in *healthz*) ;; *) echo "no HEALTHCHECK in the image: $health"; exit 1;; esac
 echo "   no build secret left in the image; HEALTHCHECK kept"
+db_state=$("${B[@]}" run --isolation chroot "$ctr" -- propdesk db current)
+case "$db_state" in *"revision none"*) ;; *) echo "propdesk db current: $db_state"; exit 1;; esac
+echo "   propdesk db current before the first start: $db_state"
 "${B[@]}" run --isolation chroot --network host \
   -e PROPDESK_CD_URL="http://127.0.0.1:$EPORT" \
   -e PROPDESK_SECRET_KEY="container-check-secret-key-0123456789" \
@@ -91,7 +96,10 @@ echo "   no build secret left in the image; HEALTHCHECK kept"
 pids+=($!)
 
 "$PY" deploy/login_check.py "$DPORT" "container"
-echo "== run with a read-only root filesystem (writable: sessions, /tmp)"
+db_state=$("${B[@]}" run --isolation chroot "$ctr" -- propdesk db current)
+case "$db_state" in *"(head)"*) ;; *) echo "propdesk db current: $db_state"; exit 1;; esac
+echo "   the app migrated its journal at start: $db_state"
+echo "== run with a read-only root filesystem (writable: the data volume, /tmp)"
 RO="$WORK/rootfs-ro"
 mkdir -p "$RO"
 ro_ctr=$("${B[@]}" from --quiet "$IMAGE")
@@ -100,8 +108,8 @@ mnt=$("${B[@]}" mount "$ro_ctr")
 mount --bind "$mnt" "$RO" && mounts+=("$RO")
 mount -o remount,ro,bind "$RO"
 mount -t tmpfs -o mode=1777 tmpfs "$RO/tmp" && mounts+=("$RO/tmp")
-mount -t tmpfs -o mode=0700,uid=10001,gid=10001 tmpfs "$RO/var/lib/propdesk/sessions" \
-  && mounts+=("$RO/var/lib/propdesk/sessions")
+mount -t tmpfs -o mode=0700,uid=10001,gid=10001 tmpfs "$RO/var/lib/propdesk" \
+  && mounts+=("$RO/var/lib/propdesk")
 if touch "$RO/probe" 2>/dev/null; then echo "the root filesystem is writable"; exit 1; fi
 RPORT=$(free_port)
 chroot --userspec=10001:10001 "$RO" /usr/bin/env -i \
@@ -109,10 +117,15 @@ chroot --userspec=10001:10001 "$RO" /usr/bin/env -i \
   PROPDESK_CD_URL="http://127.0.0.1:$EPORT" \
   PROPDESK_SECRET_KEY="container-check-secret-key-0123456789" \
   PROPDESK_BIND="127.0.0.1:$RPORT" PROPDESK_COOKIE_SECURE=0 \
-  PROPDESK_SESSION_DIR=/var/lib/propdesk/sessions \
+  PROPDESK_SESSION_DIR=/var/lib/propdesk/sessions PROPDESK_DATA_DIR=/var/lib/propdesk \
   PROMETHEUS_MULTIPROC_DIR=/tmp/propdesk-metrics \
   /bin/sh -c 'cd /srv/propdesk && exec python3 -m gunicorn -c deploy/gunicorn.conf.py "app:create_app()"' \
   > "$WORK/readonly.log" 2>&1 &
 pids+=($!)
 "$PY" deploy/login_check.py "$RPORT" "read-only root" || { tail -20 "$WORK/readonly.log"; exit 1; }
+[ -s "$RO/var/lib/propdesk/propdesk.sqlite3" ] || { echo "no journal in the data volume"; exit 1; }
+ro_db=$(chroot --userspec=10001:10001 "$RO" /usr/bin/env -i PATH=/opt/venv/bin:/usr/bin:/bin \
+  PROPDESK_DATA_DIR=/var/lib/propdesk propdesk db current)
+case "$ro_db" in *"(head)"*) ;; *) echo "read-only propdesk db current: $ro_db"; exit 1;; esac
+echo "   journal in the data volume, read-only root: $ro_db"
 echo "== container check passed"

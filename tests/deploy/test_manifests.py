@@ -53,7 +53,12 @@ def test_settings_in_configmap_are_real_and_valid() -> None:
     env.pop("PROPDESK_CA_BUNDLE")  # a file mounted in the pod
     settings = Settings.from_env(env)
     deployment = one("Deployment", "propdesk")
+    assert settings.replicas == deployment["spec"]["replicas"]
+    env = deployment["spec"]["template"]["spec"]["containers"][0]["env"]
+    from_secret = {e["name"] for e in env if "secretKeyRef" in e.get("valueFrom", {})}
+    assert {k for k in secret if k.startswith("PROPDESK_")} == from_secret
     if deployment["spec"]["replicas"] > 1:
+        assert settings.database.startswith("postgresql+psycopg://")
         assert settings.session_backend == "redis"
         assert settings.redis_url.startswith("redis://propdesk-redis:")
         one("Service", "propdesk-redis")

@@ -1,0 +1,157 @@
+"""propdesk's database: one SQLAlchemy engine per process and a session per unit of work.
+
+``Database(url)`` builds the engine (nothing connects until the first unit of work).
+``reading()`` and ``writing()`` are the units of work: a ``Session`` in one short
+transaction, committed on success; every database failure leaves them as one
+``JournalUnavailable``. SQLite runs in WAL mode with a busy timeout, and ``writing()``
+starts with ``BEGIN IMMEDIATE`` there, so a read-then-write never fails on a lock that a
+wait would have given; PostgreSQL gets a pool sized to the gunicorn threads, pre-ping and a
+connect timeout (``postgresql://`` is read as ``postgresql+psycopg://``, psycopg 3).
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.journal.errors import JournalError, JournalUnavailable
+
+BUSY_TIMEOUT = 15.0
+"""Seconds a SQLite connection waits for another writer before giving up."""
+
+CONNECT_TIMEOUT = 5
+"""Seconds to wait for a PostgreSQL connection (unless the URL sets ``connect_timeout``)."""
+
+BACKENDS = ("sqlite", "postgresql")
+
+
+def normalise_url(text: str) -> URL:
+    """Parse a database URL; ``postgres://`` and ``postgresql://`` mean psycopg 3. Raise
+    ``JournalError`` for anything but SQLite and PostgreSQL."""
+    try:
+        url = make_url(text)
+    except ArgumentError:
+        raise JournalError(
+            "not a database URL (sqlite:///... or postgresql+psycopg://...)"
+        ) from None
+    if url.drivername in ("postgres", "postgresql"):
+        url = url.set(drivername="postgresql+psycopg")
+    if url.get_backend_name() not in BACKENDS:
+        raise JournalError(
+            f"unsupported database {url.get_backend_name()!r}: use SQLite or PostgreSQL"
+        )
+    if url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:"):
+        raise JournalError("a SQLite journal needs a file (sqlite:////path/propdesk.sqlite3)")
+    return url
+
+
+@contextmanager
+def translate_errors() -> Iterator[None]:
+    """Turn every database failure raised inside into ``JournalUnavailable``."""
+    try:
+        yield
+    except (DBAPIError, PoolTimeout) as err:
+        reason = str(getattr(err, "orig", None) or err).strip().splitlines()
+        raise JournalUnavailable(
+            f"the database failed: {reason[0] if reason else type(err).__name__}"
+        ) from err
+    except OSError as err:
+        raise JournalUnavailable(f"the database failed: {err}") from err
+
+
+def _sqlite_hooks(engine: Engine) -> None:
+    """WAL, a busy timeout, and transactions that propdesk begins itself (pysqlite's own
+    handling neither wraps DDL nor offers ``BEGIN IMMEDIATE``)."""
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
+        connection.exec_driver_sql(f"BEGIN {mode}")
+
+
+def _engine(url: URL, pool_size: int) -> Engine:
+    if url.get_backend_name() == "sqlite":
+        engine = create_engine(url, connect_args={"timeout": BUSY_TIMEOUT})
+        _sqlite_hooks(engine)
+        return engine
+    connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT}
+    return create_engine(
+        url,
+        pool_size=pool_size,
+        max_overflow=pool_size,
+        pool_timeout=10,
+        pool_pre_ping=True,
+        connect_args=connect_args,
+    )
+
+
+class Database:
+    """The engine of one database and the units of work over it (one per process)."""
+
+    def __init__(self, url: str, *, pool_size: int = 5) -> None:
+        self.url = normalise_url(url)
+        self.engine = _engine(self.url, pool_size)
+        self._read = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
+        writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._write = sessionmaker(writer, expire_on_commit=False, autoflush=False)
+
+    @property
+    def backend(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.url.get_backend_name()
+
+    @property
+    def sqlite_file(self) -> Path | None:
+        """The SQLite file, or ``None`` on PostgreSQL."""
+        return Path(self.url.database or "") if self.backend == "sqlite" else None
+
+    def describe(self) -> str:
+        """The URL for logs and messages, password hidden."""
+        return self.url.render_as_string(hide_password=True)
+
+    def prepare(self) -> None:
+        """Create the SQLite file and its folder, private (0600 and 0700: the journal may
+        hold secrets; SQLite gives its -wal and -shm files the file's mode)."""
+        if self.sqlite_file is not None:
+            with translate_errors():
+                self.sqlite_file.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+                os.close(os.open(self.sqlite_file, os.O_RDWR | os.O_CREAT, 0o600))
+
+    @contextmanager
+    def reading(self) -> Iterator[Session]:
+        """A unit of work that reads (and may write; on SQLite a deferred transaction)."""
+        with translate_errors(), self._read.begin() as session:
+            yield session
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """A unit of work that writes: committed on success, rolled back on error."""
+        with translate_errors(), self._write.begin() as session:
+            yield session
+
+    @contextmanager
+    def connect(self, **options: Any) -> Iterator[Connection]:
+        """A plain connection (migrations, the probe), errors translated."""
+        with translate_errors(), self.engine.connect() as connection:
+            yield connection.execution_options(**options) if options else connection
+
+    def dispose(self) -> None:
+        """Close the pool's connections (at exit, or in a forked child)."""
+        self.engine.dispose()

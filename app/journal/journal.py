@@ -1,0 +1,275 @@
+"""The change journal: what callers record and ask (see ``app.journal`` for the API).
+
+``Journal`` wraps one ``Database``. Every method is one short unit of work and raises
+``JournalUnavailable`` when the database fails, so a caller that already changed the
+upstream can say "saved, not recorded". When the schema could not be migrated at start
+(database down), the journal tries again at most every ``RETRY_SCHEMA`` seconds.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Callable, Iterable, Iterator
+from datetime import UTC, datetime, timedelta
+
+from sqlalchemy import Select, delete
+from sqlalchemy.orm import Session
+
+from app.cloudbees import Property, PropertyPath
+from app.journal import migrate, observe, queries, rows, state
+from app.journal.database import Database
+from app.journal.errors import JournalUnavailable
+from app.journal.tables import EntryRow, StateRow
+from app.journal.values import (
+    ActivityFilter,
+    Change,
+    DatabaseState,
+    Entry,
+    Outcome,
+    Page,
+    Snapshot,
+)
+
+log = logging.getLogger(__name__)
+
+RETRY_SCHEMA = 5.0
+"""Seconds between tries to migrate a database that was down."""
+
+PRUNE_EVERY = timedelta(days=1)
+"""How often a running journal drops entries older than its retention."""
+
+
+def utc_now() -> datetime:
+    return datetime.now(UTC)
+
+
+def _same(one: Snapshot | None, other: Snapshot | None) -> bool:
+    """Both absent, or both present with the same value, description and flag."""
+    return other is None if one is None else one.same_as(other)
+
+
+class Journal:
+    """Record changes, notice changes made elsewhere, and list what happened.
+
+    ``keep_values=False`` stores a SHA-256 of each value instead of its text;
+    ``retention_days`` (0 = keep forever) is applied at most once a day, after a write.
+    """
+
+    def __init__(
+        self,
+        database: Database,
+        *,
+        keep_values: bool = True,
+        retention_days: int = 0,
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self.database = database
+        self.keep_values = keep_values
+        self.retention_days = retention_days
+        self.clock = clock
+        self._lock = threading.Lock()
+        self._schema_ready = False
+        self._schema_tried: datetime | None = None
+        self._pruned: datetime | None = None
+
+    # -- schema and housekeeping -------------------------------------------------------------
+    def upgrade(self) -> migrate.Migrated:
+        """Migrate the database to the newest revision under the migration lock."""
+        done = migrate.upgrade(self.database)
+        self._schema_ready = True
+        return done
+
+    def _ready(self) -> None:
+        """Raise ``JournalUnavailable`` unless the schema is migrated (retrying now and
+        then when it could not be)."""
+        if self._schema_ready:
+            return
+        with self._lock:
+            now = self.clock()
+            if self._schema_tried and now - self._schema_tried < timedelta(seconds=RETRY_SCHEMA):
+                raise JournalUnavailable("the journal's database was not reachable at start")
+            self._schema_tried = now
+        self.upgrade()
+
+    def prune(self, older_than_days: int) -> int:
+        """Drop entries older than ``older_than_days`` days; how many went."""
+        self._ready()
+        cutoff = self.clock() - timedelta(days=older_than_days)
+        with self.database.writing() as session:
+            result = session.execute(delete(EntryRow).where(EntryRow.at < cutoff))
+        return int(getattr(result, "rowcount", 0) or 0)
+
+    def _maybe_prune(self) -> None:
+        """Apply the retention when a day has passed since the last time (never raises)."""
+        if not self.retention_days:
+            return
+        with self._lock:
+            now = self.clock()
+            if self._pruned is not None and now - self._pruned < PRUNE_EVERY:
+                return
+            self._pruned = now
+        try:
+            gone = self.prune(self.retention_days)
+        except JournalUnavailable as err:
+            log.warning("journal retention skipped: %s", err)
+            return
+        if gone:
+            log.info("journal retention dropped %d entries", gone)
+
+    def probe(self) -> DatabaseState:
+        """The database's state for ``/readyz``: ``ok``, ``not_migrated`` or
+        ``unavailable`` (never raises)."""
+        try:
+            self._ready()
+            revision = migrate.current(self.database)
+        except JournalUnavailable as err:
+            return DatabaseState(
+                "unavailable", self.database.backend, None, migrate.head(), str(err)
+            )
+        status = "ok" if revision == migrate.head() else "not_migrated"
+        return DatabaseState(status, self.database.backend, revision, migrate.head())
+
+    # -- writing -------------------------------------------------------------------------------
+    def record(self, changes: Iterable[Change]) -> tuple[Entry, ...]:
+        """Write one entry per change (after the upstream answered), in one transaction,
+        and make each change's state the known one (unknown outcomes: pending until the
+        next read). Returns the entries as stored."""
+        changes = list(changes)
+        if not changes:
+            return ()
+        self._ready()
+        at = self.clock()
+        with self.database.writing() as session:
+            known = state.load(session, [str(change.path) for change in changes])
+            for change in changes:
+                self._forget_own_sighting(session, known.get(str(change.path)), change, at)
+            added = [rows.entry_row(change, at, self.keep_values) for change in changes]
+            session.add_all(added)
+            session.flush()
+            for change, row in zip(changes, added, strict=True):
+                self._remember(session, change, row, at)
+            entries = tuple(rows.entry(row) for row in added)
+        self._maybe_prune()
+        return entries
+
+    def _remember(self, session: Session, change: Change, row: EntryRow, at: datetime) -> None:
+        """Move the known state of the change's path (or mark its write pending)."""
+        path = str(change.path)
+        if change.outcome is Outcome.UNKNOWN:
+            before = rows.stored(change.before, self.keep_values)
+            columns = rows.state_columns(before, change.kind, None)
+            state.mark_pending(session, path, columns, row.id, at)
+        else:
+            after = rows.stored(change.after, self.keep_values)
+            state.put(session, path, rows.state_columns(after, change.kind, change.modify_time), at)
+
+    def _forget_own_sighting(
+        self, session: Session, known: StateRow | None, change: Change, at: datetime
+    ) -> None:
+        """A reader may have seen this very write before it was recorded and taken it for
+        an external change (the known state already shows it): drop that entry (same
+        path, same before and after, within the last minute)."""
+        after = rows.stored(change.after, self.keep_values)
+        before = rows.stored(change.before, self.keep_values)
+        if known is None or change.outcome is not Outcome.DONE or _same(after, before):
+            return
+        if not _same(after, rows.known(known)):
+            return
+        found = session.scalars(
+            queries.history(change.path).order_by(*queries.NEWEST_FIRST).limit(1)
+        ).first()
+        if found is None or found.source != "external" or found.at < at - timedelta(minutes=1):
+            return
+        seen = rows.entry(found)
+        if _same(after, seen.after) and _same(before, seen.before):
+            session.delete(found)
+
+    # -- reading the upstream ------------------------------------------------------------------
+    def observe(self, path: PropertyPath, prop: Property | None) -> Entry | None:
+        """Compare a property as propdesk just read it (raw, ``expand=False``; ``None``
+        when the read answered "not found") with the last known state. First sight:
+        a silent baseline. A pending unknown write: settled. A difference: an
+        ``external`` entry, returned."""
+        return self._observe(path, prop)[0]
+
+    def settle_unknown(self, path: PropertyPath, prop: Property | None) -> Entry | None:
+        """Settle a write of ``path`` whose outcome was unknown against a fresh read (what
+        ``observe`` also does): the settled entry, ``done`` or ``not_applied``, or
+        ``None`` when nothing was pending."""
+        return self._observe(path, prop)[1]
+
+    def _observe(
+        self, path: PropertyPath, prop: Property | None
+    ) -> tuple[Entry | None, Entry | None]:
+        self._ready()
+        sight = observe.Sighting.of(str(path), prop, self.clock(), self.keep_values)
+        with self.database.reading() as session:
+            row = session.get(StateRow, sight.path)
+            if not observe.needs_write(row, sight):
+                return None, None
+        with self.database.writing() as session:
+            applied = observe.apply(session, sight)
+            session.flush()
+            external = rows.entry(applied.external) if applied.external else None
+            settled = rows.entry(applied.settled) if applied.settled else None
+        if external is not None:
+            self._maybe_prune()
+        return external, settled
+
+    # -- listing -------------------------------------------------------------------------------
+    def _page(self, stmt: Select[EntryRow], page: int, size: int) -> Page[Entry]:
+        self._ready()
+        with self.database.reading() as session:
+            found = list(session.scalars(queries.paged(stmt, page, size)))
+        items = tuple(rows.entry(row) for row in found[:size])
+        return Page(items, page, size, has_next=len(found) > size)
+
+    def history(self, path: PropertyPath, page: int = 1, size: int = 50) -> Page[Entry]:
+        """A property's entries, newest first, one page (one indexed query)."""
+        return self._page(queries.history(path), page, size)
+
+    def activity(self, filters: ActivityFilter, page: int = 1, size: int = 50) -> Page[Entry]:
+        """Every change that ``filters`` admit, newest first, one page."""
+        return self._page(queries.activity(filters), page, size)
+
+    def iter_activity(self, filters: ActivityFilter, batch: int = 500) -> Iterator[Entry]:
+        """Every change that ``filters`` admit, newest first, read in batches of short
+        transactions (for a streamed CSV download)."""
+        self._ready()
+        last: tuple[datetime, int] | None = None
+        while True:
+            with self.database.reading() as session:
+                found = list(session.scalars(queries.batch_after(filters, last, batch)))
+            yield from (rows.entry(row) for row in found)
+            if len(found) < batch:
+                return
+            last = (found[-1].at, found[-1].id)
+
+    def recent_changes(
+        self, paths: Iterable[PropertyPath], since: datetime
+    ) -> dict[PropertyPath, datetime]:
+        """For a page of rows: the newest change time at or after ``since`` of each path
+        that has one (one query; e.g. ``since`` = now - 24 h for the row markers)."""
+        wanted = {str(path): path for path in paths}
+        if not wanted:
+            return {}
+        self._ready()
+        with self.database.reading() as session:
+            found = session.execute(queries.recent(wanted, since)).all()
+        return {wanted[path]: at for path, at in found}
+
+    def entry(self, entry_id: int) -> Entry | None:
+        """One entry by id (e.g. the one to restore), or ``None``."""
+        self._ready()
+        with self.database.reading() as session:
+            row = session.get(EntryRow, entry_id)
+            return rows.entry(row) if row is not None else None
+
+    def change_set(self, change_set_id: str) -> tuple[Entry, ...]:
+        """The entries of one change set, in the order they were written."""
+        self._ready()
+        with self.database.reading() as session:
+            return tuple(
+                rows.entry(row) for row in session.scalars(queries.change_set(change_set_id))
+            )

@@ -1,0 +1,1 @@
+"""The journal's Alembic revisions, oldest first (``v0001_...``)."""
