@@ -31,10 +31,12 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     from app.logs import register_logging
     from app.metrics import register_metrics
     from app.proxy import register_proxy
+    from app.time_limits import register_time_limits
 
     register_logging(app, settings)
     register_proxy(app, settings)
     register_extensions(app, settings, clock)
+    register_time_limits(app, settings)  # before any hook that may call CloudBees CD
     register_metrics(app, settings)
     register_blueprints(app)
     from app.errors import register_errorhandlers
@@ -65,23 +67,42 @@ def configure(app: Flask, settings: Settings) -> None:
         PERMANENT_SESSION_LIFETIME=timedelta(seconds=settings.session_lifetime),
         WTF_CSRF_TIME_LIMIT=None,  # an open page keeps working for hours
         WTF_CSRF_HEADERS=["X-CSRFToken"],
-        RATELIMIT_STORAGE_URI=(
-            settings.redis_url if settings.session_backend == "redis" else "memory://"
-        ),
+        **limiter_config(settings),
         TRUSTED_HOSTS=list(settings.trusted_hosts) or None,
         MAX_CONTENT_LENGTH=settings.max_upload_bytes + FORM_OVERHEAD_BYTES,
         MAX_FORM_PARTS=settings.max_upload_files + FORM_OVERHEAD_PARTS,
     )
 
 
+def limiter_config(settings: Settings) -> dict[str, object]:
+    """Where login limits count: the session Redis, or a SQLite file in the session folder
+    (shared by every gunicorn worker); keys carry the instance, storage errors are typed."""
+    from app.config import instance_id
+    from app.ratelimit_storage import storage_uri
+
+    options: dict[str, object] = {"wrap_exceptions": True}
+    if settings.session_backend == "redis":
+        uri = settings.redis_url
+        options.update(socket_timeout=2, socket_connect_timeout=2)
+    else:
+        uri = storage_uri(settings.session_dir / "ratelimits" / "counts.sqlite3")
+    return {
+        "RATELIMIT_STORAGE_URI": uri,
+        "RATELIMIT_STORAGE_OPTIONS": options,
+        "RATELIMIT_KEY_PREFIX": "propdesk-" + instance_id(settings.cd_url, settings.secret_key),
+    }
+
+
 def register_extensions(app: Flask, settings: Settings, clock: Callable[[], float]) -> None:
     from app.extensions import csrf, htmx, limiter
     from app.services import attach, build_services
     from app.sessions.interface import install
+    from app.sessions.upstream import install_upstream_logouts
 
     services = build_services(settings, clock)
     attach(app, services)
-    install(app, services.store)
+    install(app, services.store, settings.cd_url)
+    install_upstream_logouts(app, services.transport.settings)
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)

@@ -1,4 +1,5 @@
-"""The ``propdesk`` command: ``serve`` (gunicorn), ``demo`` (emulator + dashboard), ``emulator``."""
+"""The ``propdesk`` command: ``serve`` (gunicorn), ``demo`` (emulator + dashboard), ``emulator``,
+``db upgrade`` / ``db current`` (the journal's database)."""
 
 from __future__ import annotations
 
@@ -73,6 +74,34 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.execv(sys.executable, argv)  # gunicorn replaces this process (PID stays the same)
 
 
+def cmd_db(args: argparse.Namespace) -> int:
+    """``db upgrade``: migrate the journal's database (under the migration lock);
+    ``db current``: print its revision. Reads only the database settings."""
+    from app.config import ConfigError, read_setting, sqlite_url
+    from app.journal import Database, JournalError, migrate
+
+    try:
+        url = read_setting("PROPDESK_DATABASE_URL") or sqlite_url(read_setting("PROPDESK_DATA_DIR"))
+        database = Database(url)
+    except (ConfigError, JournalError) as err:
+        print(f"propdesk: {err}", file=sys.stderr)
+        return 2
+    try:
+        if args.action == "upgrade":
+            done = migrate.upgrade(database)
+            print(f"{database.describe()}: {done.before or 'empty'} -> {done.after}")
+        revision = migrate.current(database)
+    except JournalError as err:
+        print(f"propdesk: {database.describe()}: {err}", file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    head = migrate.head()
+    state = "head" if revision == head else f"behind {head}: run `propdesk db upgrade`"
+    print(f"{database.describe()}: revision {revision or 'none (empty)'} ({state})")
+    return 0
+
+
 def _stop_on_sigterm(signum: int, frame: object) -> None:
     raise KeyboardInterrupt
 
@@ -103,6 +132,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
             "PROPDESK_CD_URL": f"http://127.0.0.1:{args.emulator_port}",
             "PROPDESK_SECRET_KEY": env.get("PROPDESK_SECRET_KEY") or secrets.token_urlsafe(32),
             "PROPDESK_BIND": f"127.0.0.1:{args.port}",
+            "PROPDESK_DATA_DIR": env.get("PROPDESK_DATA_DIR") or str(data),
         }
     )
     dashboard: subprocess.Popen[bytes] | None = None
@@ -167,6 +197,10 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--emulator-port", type=int, default=8900)
     demo.add_argument("--data-dir", default=".demo")
     demo.set_defaults(func=cmd_demo)
+
+    db = sub.add_parser("db", help="the journal's database: upgrade (migrate) or current")
+    db.add_argument("action", choices=["upgrade", "current"])
+    db.set_defaults(func=cmd_db)
     return parser
 
 

@@ -10,6 +10,7 @@ demo mode a missing required setting stops the app with a message that names it.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import os
 import secrets
@@ -22,9 +23,11 @@ from urllib.parse import urlsplit
 
 from app.cloudbees.transport import (
     DEFAULT_CONNECT_TIMEOUT,
+    DEFAULT_DEADLINE_MARGIN,
     DEFAULT_MAX_RESPONSE_BYTES,
     DEFAULT_READ_TIMEOUT,
     DEFAULT_RETRIES,
+    derived_deadline,
 )
 
 T = TypeVar("T")
@@ -38,6 +41,10 @@ MIN_SECRET_KEY_LENGTH = 32
 
 DEMO_CD_URL = "http://127.0.0.1:8900"
 """Where demo mode looks for CloudBees CD: the emulator that ``make run`` starts."""
+
+BODY_MIN_RATE = 64 * 1024
+"""Bytes a second a request body must keep up after ``PROPDESK_BODY_TIMEOUT``: each 64 KiB
+read adds one second to the time its body may take (``app.time_limits``)."""
 
 
 class ConfigError(RuntimeError):
@@ -66,6 +73,26 @@ def non_negative(name: str, raw: str) -> float:
     if not value >= 0:  # also refuses nan
         raise ConfigError(f"{name} must not be negative, not {raw!r}")
     return value
+
+
+def positive(name: str, raw: str) -> float:
+    """A number of seconds above zero."""
+    value = non_negative(name, raw)
+    if value == 0:
+        raise ConfigError(f"{name} must be more than 0, not {raw!r}")
+    return value
+
+
+def positive_or_derived(name: str, raw: str) -> float | None:
+    """A number of seconds above zero; empty = ``None`` (``Settings.from_env`` then derives
+    it from other settings)."""
+    return positive(name, raw) if raw.strip() else None
+
+
+def upstream_deadline(read_timeout: float, given: float | None) -> float:
+    """``PROPDESK_UPSTREAM_DEADLINE`` as given, or when empty the read timeout plus the
+    client's margin (``derived_deadline``)."""
+    return derived_deadline(read_timeout) if given is None else given
 
 
 def int_at_least(minimum: int) -> Parser[int]:
@@ -148,6 +175,39 @@ def networks(name: str, raw: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def data_folder(name: str, raw: str) -> Path:
+    """A folder path; empty = the per-user data folder, ``$XDG_DATA_HOME/propdesk`` or
+    ``~/.local/share/propdesk``."""
+    path = raw.strip()
+    if path:
+        return Path(path)
+    xdg = os.environ.get("XDG_DATA_HOME", "").strip()
+    base = Path(xdg) if xdg and Path(xdg).is_absolute() else Path.home() / ".local" / "share"
+    return base / "propdesk"
+
+
+def database_url(name: str, raw: str) -> str:
+    """Empty, a ``sqlite:///<file>`` URL or a PostgreSQL URL (``postgres://`` and
+    ``postgresql://`` become ``postgresql+psycopg://``, psycopg 3)."""
+    value = raw.strip()
+    if not value:
+        return ""
+    scheme, _, rest = value.partition("://")
+    if scheme in ("postgres", "postgresql", "postgresql+psycopg") and rest:
+        return "postgresql+psycopg://" + rest
+    if scheme == "sqlite" and rest.startswith("/") and rest.strip("/") not in ("", ":memory:"):
+        return value
+    raise ConfigError(
+        f"{name} must be sqlite:///<file> or postgresql+psycopg://user:password@host/db, "
+        f"not {value.split('@')[-1]!r}"
+    )
+
+
+def sqlite_url(folder: Path) -> str:
+    """The default database: SQLite ``propdesk.sqlite3`` in the data folder."""
+    return f"sqlite:///{folder.absolute() / 'propdesk.sqlite3'}"
+
+
 def existing_file(name: str, raw: str) -> Path | None:
     """The path of a file that exists; empty = none."""
     path = raw.strip()
@@ -158,12 +218,25 @@ def existing_file(name: str, raw: str) -> Path | None:
     return Path(path)
 
 
-def folder_or_temp(name: str, raw: str) -> Path:
-    """A folder path; empty = ``<temp dir>/propdesk-sessions-<uid>``."""
+def folder_or_none(name: str, raw: str) -> Path | None:
+    """A folder path; empty = ``None`` (``Settings.from_env`` then picks the instance's
+    own folder, ``instance_folder``)."""
     path = raw.strip()
-    if not path:
-        return Path(tempfile.gettempdir()) / f"propdesk-sessions-{os.getuid()}"
-    return Path(path)
+    return Path(path) if path else None
+
+
+def instance_id(cd_url: str, secret_key: str) -> str:
+    """A short name for one propdesk instance: a hash of its CloudBees CD URL and of a hash
+    of its secret key (replicas of one instance share it; other instances do not)."""
+    key_hash = hashlib.sha256(secret_key.encode()).hexdigest()
+    return hashlib.sha256(f"{cd_url}\0{key_hash}".encode()).hexdigest()[:16]
+
+
+def instance_folder(cd_url: str, secret_key: str) -> Path:
+    """The default session folder: ``<temp dir>/propdesk-sessions-<uid>-<instance id>``,
+    so two instances on one host never share sessions by default."""
+    name = f"propdesk-sessions-{os.getuid()}-{instance_id(cd_url, secret_key)}"
+    return Path(tempfile.gettempdir()) / name
 
 
 def shown(value: float) -> str:
@@ -261,6 +334,23 @@ SETTINGS: tuple[SettingSpec[Any], ...] = (
         "connection errors and 502/503/504, with backoff",
     ),
     SettingSpec(
+        "PROPDESK_UPSTREAM_DEADLINE",
+        "upstream_deadline",
+        "",
+        positive_or_derived,
+        "Seconds one dashboard request may spend on the CD server in all (every call, retry "
+        "and `Retry-After` wait); gunicorn's timeout is derived from it; empty = derived: "
+        f"`PROPDESK_READ_TIMEOUT` + {shown(DEFAULT_DEADLINE_MARGIN)}",
+    ),
+    SettingSpec(
+        "PROPDESK_BODY_TIMEOUT",
+        "body_timeout",
+        "10",
+        positive,
+        "Seconds a client may take to send a request body, plus 1 s per "
+        f"{BODY_MIN_RATE // 1024} KiB of it; a slower body is cut off with 408",
+    ),
+    SettingSpec(
         "PROPDESK_SESSION_BACKEND",
         "session_backend",
         "filesystem",
@@ -271,9 +361,10 @@ SETTINGS: tuple[SettingSpec[Any], ...] = (
         "PROPDESK_SESSION_DIR",
         "session_dir",
         "",
-        folder_or_temp,
-        "Private folder of the filesystem session store (mode 0700); empty = "
-        "`<temp dir>/propdesk-sessions-<uid>`",
+        folder_or_none,
+        "Private folder of the filesystem session store and the login-limit counts (mode "
+        "0700, a local disk); empty = `<temp dir>/propdesk-sessions-<uid>-<instance>`, "
+        "one per CD URL and secret key",
     ),
     SettingSpec(
         "PROPDESK_REDIS_URL",
@@ -281,6 +372,44 @@ SETTINGS: tuple[SettingSpec[Any], ...] = (
         "redis://127.0.0.1:6379/0",
         redis_url,
         "Redis for sessions (with `PROPDESK_SESSION_BACKEND=redis`) and shared rate limits",
+    ),
+    SettingSpec(
+        "PROPDESK_DATA_DIR",
+        "data_dir",
+        "",
+        data_folder,
+        "Folder of propdesk's own data, the SQLite journal (mode 0700); empty = "
+        "`$XDG_DATA_HOME/propdesk` or `~/.local/share/propdesk`; the image: `/var/lib/propdesk`",
+    ),
+    SettingSpec(
+        "PROPDESK_DATABASE_URL",
+        "database_url",
+        "",
+        database_url,
+        "Database of the change journal; empty = SQLite `propdesk.sqlite3` in the data folder; "
+        "several replicas: `postgresql+psycopg://user:password@host/db` (keep it in a Secret)",
+    ),
+    SettingSpec(
+        "PROPDESK_REPLICAS",
+        "replicas",
+        "1",
+        int_at_least(1),
+        "propdesk replicas sharing one database; above 1 needs PostgreSQL (SQLite is refused)",
+    ),
+    SettingSpec(
+        "PROPDESK_JOURNAL_DAYS",
+        "journal_days",
+        "365",
+        int_at_least(0),
+        "Days the change journal keeps its entries (pruned daily); 0 = forever",
+    ),
+    SettingSpec(
+        "PROPDESK_JOURNAL_VALUES",
+        "journal_values",
+        "1",
+        flag,
+        "1 = the journal keeps values (they may be secrets to someone); 0 = only a SHA-256 "
+        "of each value (diffs then say changed without text)",
     ),
     SettingSpec(
         "PROPDESK_IDLE_TIMEOUT",
@@ -309,7 +438,8 @@ SETTINGS: tuple[SettingSpec[Any], ...] = (
         "login_rate_limit",
         "10 per minute",
         text,
-        "Login attempts allowed per client address and, separately, per user name",
+        "Login attempts allowed per client address, per user name, per (user, address) and "
+        "per device cookie, counted across workers (README, Sessions and logins)",
     ),
     SettingSpec(
         "PROPDESK_PROXY_COUNT",
@@ -317,14 +447,16 @@ SETTINGS: tuple[SettingSpec[Any], ...] = (
         "0",
         int_at_least(0),
         "Reverse proxies in front that set X-Forwarded-For/-Proto/-Host/-Port/-Prefix "
-        "(werkzeug ProxyFix); 0 = none trusted",
+        "(werkzeug ProxyFix), believed only from `PROPDESK_TRUSTED_PROXIES` (then required); "
+        "0 = none trusted",
     ),
     SettingSpec(
         "PROPDESK_TRUSTED_PROXIES",
         "trusted_proxies",
         "",
         networks,
-        "Addresses or CIDRs (comma-separated) whose identity header is believed",
+        "Addresses or CIDRs (comma-separated) of the reverse proxies: only they are "
+        "believed for X-Forwarded-* and the identity header",
     ),
     SettingSpec(
         "PROPDESK_TRUSTED_USER_HEADER",
@@ -453,10 +585,17 @@ class Settings:
     connect_timeout: float
     read_timeout: float
     retries: int
+    upstream_deadline: float
+    body_timeout: float
     max_response_bytes: int
     session_backend: str
     session_dir: Path
     redis_url: str
+    data_dir: Path
+    database_url: str = field(repr=False)
+    replicas: int
+    journal_days: int
+    journal_values: bool
     idle_timeout: float
     session_lifetime: float
     cookie_secure: bool
@@ -481,12 +620,39 @@ class Settings:
         """The CD server's host (and port), for messages such as "not reachable"."""
         return urlsplit(self.cd_url).netloc
 
+    @property
+    def database(self) -> str:
+        """The journal's database URL: ``PROPDESK_DATABASE_URL``, else SQLite in the data
+        folder."""
+        return self.database_url or sqlite_url(self.data_dir)
+
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
         """Read and check every ``PROPDESK_*`` variable; raise ``ConfigError`` on a problem."""
         texts = _texts(os.environ if environ is None else environ)
-        return cls(
-            **{spec.field_name: spec.parse(spec.name, texts[spec.name]) for spec in SETTINGS}
+        values = {spec.field_name: spec.parse(spec.name, texts[spec.name]) for spec in SETTINGS}
+        if values["session_dir"] is None:
+            values["session_dir"] = instance_folder(values["cd_url"], values["secret_key"])
+        values["upstream_deadline"] = upstream_deadline(
+            values["read_timeout"], values["upstream_deadline"]
+        )
+        settings = cls(**values)
+        _check_together(settings)
+        return settings
+
+
+def _check_together(settings: Settings) -> None:
+    """Refuse settings that are valid alone but not together."""
+    if settings.replicas > 1 and not settings.database.startswith("postgresql"):
+        raise ConfigError(
+            f"PROPDESK_REPLICAS is {settings.replicas} but the journal's database is SQLite, "
+            "which replicas cannot share: set PROPDESK_DATABASE_URL=postgresql+psycopg://..."
+        )
+    if settings.proxy_count and not settings.trusted_proxies:
+        raise ConfigError(
+            f"PROPDESK_PROXY_COUNT is {settings.proxy_count} but PROPDESK_TRUSTED_PROXIES is "
+            "empty: list the reverse proxies' addresses (forwarded headers are believed only "
+            "from them), or set PROPDESK_PROXY_COUNT=0"
         )
 
 
@@ -498,17 +664,22 @@ class ServerSettings:
     threads: int
     workers: int
     read_timeout: float
+    upstream_deadline: float
 
 
 def server_settings(environ: Mapping[str, str] | None = None) -> ServerSettings:
     """Parse only gunicorn's settings (the app checks the rest when it starts). ``workers``
     comes from ``WEB_CONCURRENCY`` (gunicorn's own variable; default 2)."""
     env = os.environ if environ is None else environ
+    read_timeout = read_setting("PROPDESK_READ_TIMEOUT", env)
     return ServerSettings(
         bind=read_setting("PROPDESK_BIND", env),
         threads=read_setting("PROPDESK_THREADS", env),
         workers=int_at_least(1)("WEB_CONCURRENCY", _given(env, "WEB_CONCURRENCY") or "2"),
-        read_timeout=read_setting("PROPDESK_READ_TIMEOUT", env),
+        read_timeout=read_timeout,
+        upstream_deadline=upstream_deadline(
+            read_timeout, read_setting("PROPDESK_UPSTREAM_DEADLINE", env)
+        ),
     )
 
 

@@ -9,12 +9,14 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import UTC, datetime
 
 from flask import Flask, current_app, g
 
 from app.cloudbees import CloudBeesClient, Transport, TransportSettings
 from app.config import Settings
 from app.edit_lock import EditLocks
+from app.journal import Journal, open_journal
 from app.sessions.login import LoginState
 from app.sessions.stores import Store, make_stores
 from app.sessions.sweeper import FileStoreSweeper
@@ -25,7 +27,8 @@ KEY = "propdesk"
 @dataclass(frozen=True)
 class Services:
     """Everything long-lived that requests share: settings, the upstream transport, the
-    session and activity stores, the login state, the edit locks and the file sweeper."""
+    session and activity stores, the login state, the edit locks, the file sweeper and the
+    change journal (``app.journal``)."""
 
     settings: Settings
     transport: Transport
@@ -35,6 +38,7 @@ class Services:
     locks: EditLocks
     sweeper: FileStoreSweeper | None
     clock: Callable[[], float]
+    journal: Journal
 
 
 def build_services(settings: Settings, clock: Callable[[], float] = time.time) -> Services:
@@ -55,10 +59,26 @@ def build_services(settings: Settings, clock: Callable[[], float] = time.time) -
             ca_bundle=settings.ca_bundle,
             verify_tls=settings.verify_tls,
             max_response_bytes=settings.max_response_bytes,
+            deadline=settings.upstream_deadline,
         )
     )
     login_state = LoginState(activity, settings.idle_timeout, settings.session_lifetime, clock)
-    return Services(settings, transport, store, activity, login_state, locks, sweeper, clock)
+    journal = build_journal(settings, clock)
+    return Services(
+        settings, transport, store, activity, login_state, locks, sweeper, clock, journal
+    )
+
+
+def build_journal(settings: Settings, clock: Callable[[], float] = time.time) -> Journal:
+    """The change journal over ``settings.database``, migrated now under the migration
+    lock (a database that is down is migrated later; see ``app.journal.startup``)."""
+    return open_journal(
+        settings.database,
+        keep_values=settings.journal_values,
+        retention_days=settings.journal_days,
+        pool_size=settings.threads,
+        clock=lambda: datetime.fromtimestamp(clock(), UTC),
+    )
 
 
 def attach(app: Flask, services: Services) -> None:

@@ -13,6 +13,15 @@ from tests.support.servers import Clock, DashboardThread, EmulatorProcess, dashb
 DashboardFactory = Callable[..., DashboardThread]
 
 
+@pytest.fixture(scope="session", autouse=True)
+def private_data_home(tmp_path_factory: pytest.TempPathFactory) -> Iterator[None]:
+    """Point the default data folder (``$XDG_DATA_HOME/propdesk``: the journal) into the
+    run's temp folder, so no test writes a database under the real home."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("XDG_DATA_HOME", str(tmp_path_factory.mktemp("xdg-data")))
+        yield
+
+
 @pytest.fixture(scope="session")
 def emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorProcess]:
     """One seeded emulator for the whole run (tests create uniquely named objects)."""

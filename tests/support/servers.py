@@ -227,11 +227,13 @@ def free_port() -> int:
 
 def dashboard_env(cd_url: str, session_dir: Path, **overrides: str) -> dict[str, str]:
     """Settings for a test or benchmark dashboard: plain-http cookie, its own session
-    folder, a login rate limit no test reaches unless it sets its own."""
+    folder and data folder (the journal) beside it, a login rate limit no test reaches
+    unless it sets its own."""
     return {
         "PROPDESK_CD_URL": cd_url,
         "PROPDESK_SECRET_KEY": "test-secret-key-0123456789abcdef",
         "PROPDESK_SESSION_DIR": str(session_dir),
+        "PROPDESK_DATA_DIR": str(session_dir.with_name(session_dir.name + "-data")),
         "PROPDESK_COOKIE_SECURE": "0",
         "PROPDESK_LOGIN_RATE_LIMIT": "100000 per minute",
         **overrides,
