@@ -2,13 +2,22 @@
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
 import requests
 
-from tests.support.servers import Clock, DashboardThread, EmulatorProcess, dashboard_env, login
+from tests.support.servers import (
+    Clock,
+    DashboardThread,
+    EmulatorProcess,
+    RedisProcess,
+    dashboard_env,
+    login,
+)
+from tests.support.tools import not_installed
 
 DashboardFactory = Callable[..., DashboardThread]
 
@@ -49,6 +58,19 @@ def admin(emulator: EmulatorProcess) -> requests.Session:
     s.cookies.clear()
     s.headers.update({"sessionId": r.json()["sessionId"], "Accept": "application/json"})
     return s
+
+
+@pytest.fixture
+def redis_server(tmp_path: Path) -> Iterator[RedisProcess]:
+    """A real redis-server of the test's own (skipped on a laptop without one)."""
+    if shutil.which("redis-server") is None:
+        not_installed(
+            "redis-server is missing in CI: .ci/run should have installed it",
+            "Redis tests skipped: no redis-server (apt install redis-server)",
+        )
+    server = RedisProcess(tmp_path / "redis")
+    yield server
+    server.stop()
 
 
 @pytest.fixture

@@ -4,31 +4,20 @@ from __future__ import annotations
 
 import json
 import sqlite3
-from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
 import requests
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.support.servers import DashboardProcess, EmulatorProcess, csrf_from, dashboard_env, login
+from tests.deploy.conftest import GunicornFactory
+from tests.support.servers import DashboardProcess, EmulatorProcess, csrf_from, login
 
 TOKEN = "metrics-token-for-tests"
 
 
 @pytest.fixture
-def site(emulator: EmulatorProcess, tmp_path: Path) -> Iterator[DashboardProcess]:
-    dash = DashboardProcess(
-        dashboard_env(
-            emulator.base_url,
-            tmp_path / "sessions",
-            PROPDESK_METRICS_TOKEN=TOKEN,
-            WEB_CONCURRENCY="2",
-        ),
-        tmp_path / "gunicorn.log",
-    )
-    yield dash
-    dash.stop()
+def site(make_gunicorn: GunicornFactory) -> DashboardProcess:
+    return make_gunicorn(PROPDESK_METRICS_TOKEN=TOKEN, WEB_CONCURRENCY="2")
 
 
 def test_metrics_need_the_token_and_count_by_route(site: DashboardProcess) -> None:

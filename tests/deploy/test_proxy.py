@@ -4,22 +4,15 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator
 from dataclasses import dataclass
 from http.client import HTTPConnection
-from pathlib import Path
 
 import pytest
 import requests
 
 from tests.conftest import DashboardFactory
-from tests.support.servers import (
-    DashboardProcess,
-    DashboardThread,
-    EmulatorProcess,
-    csrf_from,
-    dashboard_env,
-)
+from tests.deploy.conftest import GunicornFactory
+from tests.support.servers import DashboardProcess, DashboardThread, csrf_from
 
 PREFIX = {
     "X-Forwarded-Prefix": "/propdesk",
@@ -133,22 +126,15 @@ def test_trusted_hosts(make_dashboard: DashboardFactory) -> None:
 
 # -- the trusted identity header, under gunicorn as shipped --------------------------------
 @pytest.fixture
-def sso_site(emulator: EmulatorProcess, tmp_path: Path) -> Iterator[DashboardProcess]:
-    dash = DashboardProcess(
-        dashboard_env(
-            emulator.base_url,
-            tmp_path / "sessions",
-            PROPDESK_TRUSTED_USER_HEADER="X-Auth-Request-User",
-            PROPDESK_TRUSTED_PROXIES="127.0.0.1/32",
-            WEB_CONCURRENCY="1",
-        ),
-        tmp_path / "gunicorn.log",
+def sso_site(make_gunicorn: GunicornFactory) -> DashboardProcess:
+    return make_gunicorn(
+        PROPDESK_TRUSTED_USER_HEADER="X-Auth-Request-User",
+        PROPDESK_TRUSTED_PROXIES="127.0.0.1/32",
+        WEB_CONCURRENCY="1",
     )
-    yield dash
-    dash.stop()
 
 
-def test_sso_user_from_trusted_peer(sso_site: DashboardProcess, tmp_path: Path) -> None:
+def test_sso_user_from_trusted_peer(sso_site: DashboardProcess) -> None:
     sso = {"X-Auth-Request-User": "alice"}
     page = requests.get(sso_site.url + "/login", headers=sso, timeout=10)
     assert "SSO: alice" in page.text
@@ -171,7 +157,7 @@ def test_sso_user_from_trusted_peer(sso_site: DashboardProcess, tmp_path: Path) 
         timeout=10,
     )
     assert made.status_code == 200
-    log = (tmp_path / "gunicorn.log").read_text()
+    log = sso_site.log_path.read_text()
     changes = [
         json.loads(line)
         for line in log.splitlines()

@@ -4,31 +4,21 @@ attempts made elsewhere; a refusal is a 429 with ``Retry-After``."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
-from pathlib import Path
 
 import pytest
 import requests
 
 from tests.conftest import DashboardFactory
-from tests.support.servers import DashboardProcess, EmulatorProcess, csrf_from, dashboard_env
+from tests.deploy.conftest import GunicornFactory
+from tests.support.servers import DashboardProcess, DashboardThread, csrf_from
 
 
 @pytest.fixture
-def two_workers(emulator: EmulatorProcess, tmp_path: Path) -> Iterator[DashboardProcess]:
-    dash = DashboardProcess(
-        dashboard_env(
-            emulator.base_url,
-            tmp_path / "sessions",
-            PROPDESK_LOGIN_RATE_LIMIT="10 per hour",
-            WEB_CONCURRENCY="2",
-            PROPDESK_THREADS="8",
-        ),
-        tmp_path / "gunicorn.log",
+def two_workers(make_gunicorn: GunicornFactory) -> DashboardProcess:
+    return make_gunicorn(
+        PROPDESK_LOGIN_RATE_LIMIT="10 per hour", WEB_CONCURRENCY="2", PROPDESK_THREADS="8"
     )
-    yield dash
-    dash.stop()
 
 
 def attempt(
@@ -68,12 +58,18 @@ def test_the_limit_is_counted_across_workers(two_workers: DashboardProcess) -> N
             assert "Too many login attempts" in r.text
 
 
-def test_a_device_cookie_keeps_the_real_user_in(make_dashboard: DashboardFactory) -> None:
-    dash = make_dashboard(
+def behind_a_proxy(make_dashboard: DashboardFactory, limit: str) -> DashboardThread:
+    """A dashboard that believes the client address a proxy on this machine names (as
+    ``attempt`` sends it), with the login rate limit ``limit``."""
+    return make_dashboard(
         PROPDESK_PROXY_COUNT="1",
         PROPDESK_TRUSTED_PROXIES="127.0.0.1/32",
-        PROPDESK_LOGIN_RATE_LIMIT="5 per hour",
+        PROPDESK_LOGIN_RATE_LIMIT=limit,
     )
+
+
+def test_a_device_cookie_keeps_the_real_user_in(make_dashboard: DashboardFactory) -> None:
+    dash = behind_a_proxy(make_dashboard, "5 per hour")
     admin = requests.Session()
     first = attempt(admin, dash.url, "admin", "changeme", "10.0.0.1")
     assert first.status_code == 303
@@ -97,11 +93,7 @@ def test_a_device_cookie_keeps_the_real_user_in(make_dashboard: DashboardFactory
 
 
 def test_a_device_cookie_has_its_own_limit(make_dashboard: DashboardFactory) -> None:
-    dash = make_dashboard(
-        PROPDESK_PROXY_COUNT="1",
-        PROPDESK_TRUSTED_PROXIES="127.0.0.1/32",
-        PROPDESK_LOGIN_RATE_LIMIT="3 per hour",
-    )
+    dash = behind_a_proxy(make_dashboard, "3 per hour")
     thief = requests.Session()
     assert attempt(thief, dash.url, "admin", "changeme", "10.0.0.1").status_code == 303
     # A stolen device cookie, tried from ever new addresses, still runs into a limit.

@@ -4,7 +4,6 @@ with one line; in CI (``CI=true``) they fail."""
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -12,26 +11,16 @@ import pytest
 
 from app.journal import Journal, open_journal
 from tests.journal.support import Clock
-from tests.support.postgres import INSTALL_HINT, PostgresServer, find_bindir
+from tests.support.postgres import PostgresServer, running_postgres
 
 BACKENDS = ["sqlite", "postgresql"]
-
-
-def in_ci() -> bool:
-    return os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
 @pytest.fixture(scope="session")
 def postgres() -> Iterator[PostgresServer]:
     """One PostgreSQL cluster for the run (each test gets its own database in it)."""
-    bindir = find_bindir()
-    if bindir is None:
-        if in_ci():
-            pytest.fail("PostgreSQL is missing in CI: .ci/run should have installed it")
-        pytest.skip(f"PostgreSQL tests skipped: no initdb ({INSTALL_HINT})")
-    server = PostgresServer(bindir)
-    yield server
-    server.remove()
+    with running_postgres() as server:
+        yield server
 
 
 def fresh_url(backend: str, request: pytest.FixtureRequest, folder: Path) -> str:

@@ -11,10 +11,12 @@ from typing import Any
 from sqlalchemy import Engine, event
 
 from app.cloudbees import Property, PropertyPath
+from app.journal import Actor
 
 START = datetime(2026, 3, 1, 12, 0, tzinfo=UTC)
 LATER = START + timedelta(minutes=5)
 PATH = PropertyPath.project("checkout-service", "deploy", "prod", "url")
+ADMIN = Actor("admin", "alice@example.com")
 
 
 def prop(

@@ -17,9 +17,7 @@ from app.journal import (
     Source,
     open_journal,
 )
-from tests.journal.support import LATER, PATH, Clock, prop, statements
-
-ADMIN = Actor("admin", "alice@example.com")
+from tests.journal.support import ADMIN, LATER, PATH, Clock, prop, statements
 
 
 def test_first_sight_is_a_silent_baseline_and_rereads_write_nothing(journal: Journal) -> None:

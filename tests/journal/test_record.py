@@ -23,9 +23,7 @@ from app.journal import (
     new_change_set,
     sha256_text,
 )
-from tests.journal.support import PATH, START, Clock, prop, statements
-
-ADMIN = Actor("admin", "alice@example.com")
+from tests.journal.support import ADMIN, PATH, START, Clock, prop, statements
 
 
 def modify(

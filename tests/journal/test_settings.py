@@ -11,8 +11,7 @@ from app import create_app
 from app.config import ConfigError, Settings
 from app.journal import migrate
 from app.services import KEY, Services
-
-BASE = {"PROPDESK_CD_URL": "https://cd.example.com", "PROPDESK_SECRET_KEY": "k" * 32}
+from tests.support.settings import BASE, settings_with
 
 
 def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
@@ -26,15 +25,12 @@ def test_defaults(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
 
 
 def test_values_and_postgresql_spellings() -> None:
-    s = Settings.from_env(
-        {
-            **BASE,
-            "PROPDESK_DATA_DIR": "/var/lib/propdesk",
-            "PROPDESK_DATABASE_URL": "postgres://propdesk:pw@db:5432/propdesk?sslmode=verify-full",
-            "PROPDESK_REPLICAS": "2",
-            "PROPDESK_JOURNAL_DAYS": "0",
-            "PROPDESK_JOURNAL_VALUES": "0",
-        }
+    s = settings_with(
+        PROPDESK_DATA_DIR="/var/lib/propdesk",
+        PROPDESK_DATABASE_URL="postgres://propdesk:pw@db:5432/propdesk?sslmode=verify-full",
+        PROPDESK_REPLICAS="2",
+        PROPDESK_JOURNAL_DAYS="0",
+        PROPDESK_JOURNAL_VALUES="0",
     )
     assert s.database == "postgresql+psycopg://propdesk:pw@db:5432/propdesk?sslmode=verify-full"
     assert (s.replicas, s.journal_days, s.journal_values) == (2, 0, False)
@@ -59,13 +55,13 @@ def test_values_and_postgresql_spellings() -> None:
 )
 def test_refused(env: dict[str, str], needle: str) -> None:
     with pytest.raises(ConfigError) as err:
-        Settings.from_env({**BASE, **env})
+        settings_with(**env)
     assert needle in str(err.value) and "secretpw" not in str(err.value)
 
 
 def test_the_app_opens_and_migrates_its_journal_at_start(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    settings = Settings.from_env({**BASE, "PROPDESK_DATA_DIR": str(data)})
+    settings = settings_with(PROPDESK_DATA_DIR=str(data))
     app = create_app(settings)
     services = app.extensions[KEY]
     assert isinstance(services, Services)
@@ -81,7 +77,7 @@ def test_the_app_opens_and_migrates_its_journal_at_start(tmp_path: Path) -> None
 
 def test_the_app_starts_when_its_database_is_down(database_url: str) -> None:
     down = "postgresql+psycopg://nobody@127.0.0.1:9/propdesk?connect_timeout=2"
-    app = create_app(Settings.from_env({**BASE, "PROPDESK_DATABASE_URL": down}))
+    app = create_app(settings_with(PROPDESK_DATABASE_URL=down))
     assert app.extensions[KEY].journal.probe().status == "unavailable"
-    up = create_app(Settings.from_env({**BASE, "PROPDESK_DATABASE_URL": database_url}))
+    up = create_app(settings_with(PROPDESK_DATABASE_URL=database_url))
     assert up.extensions[KEY].journal.probe().ok

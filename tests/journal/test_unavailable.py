@@ -11,9 +11,8 @@ import pytest
 
 from app.journal import ActivityFilter, Actor, Change, Journal, JournalUnavailable, open_journal
 from app.journal.journal import RETRY_SCHEMA
-from tests.journal.conftest import in_ci
 from tests.journal.support import PATH, START, Clock, prop
-from tests.support.postgres import INSTALL_HINT, PostgresServer, find_bindir
+from tests.support.postgres import PostgresServer, running_postgres
 
 CHANGE = Change.between(PATH, prop("a"), prop("b"), Actor("admin"))
 
@@ -38,14 +37,8 @@ def every_call_fails(journal: Journal) -> None:
 @pytest.fixture
 def own_postgres() -> Iterator[PostgresServer]:
     """A cluster of its own, for a test that stops it."""
-    bindir = find_bindir()
-    if bindir is None:
-        if in_ci():
-            pytest.fail("PostgreSQL is missing in CI: .ci/run should have installed it")
-        pytest.skip(f"PostgreSQL tests skipped: no initdb ({INSTALL_HINT})")
-    server = PostgresServer(bindir)
-    yield server
-    server.remove()
+    with running_postgres() as server:
+        yield server
 
 
 def test_postgresql_going_down_and_coming_back(own_postgres: PostgresServer) -> None:

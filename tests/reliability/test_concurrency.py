@@ -7,8 +7,8 @@ from concurrent.futures import ThreadPoolExecutor
 
 import requests
 
+from tests.support.client import Client, action, fields
 from tests.support.servers import DashboardThread, EmulatorProcess
-from tests.web.test_browse import Client, action, fields
 
 ROUNDS = 100
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import html
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 import requests
@@ -38,6 +38,31 @@ def timed_get(browser: requests.Session, url: str) -> tuple[requests.Response, f
     return page, time.monotonic() - started
 
 
+SlowPage = Callable[..., tuple[DashboardThread, requests.Response, float]]
+
+# Attempts of 1 s (connect 0.5 s): an emulator answering after 1.5 s never meets one.
+ATTEMPTS_OF_1_S = {"PROPDESK_READ_TIMEOUT": "1", "PROPDESK_CONNECT_TIMEOUT": "0.5"}
+
+
+@pytest.fixture
+def slow_page(make_dashboard: DashboardFactory, emu: EmulatorProcess) -> SlowPage:
+    """``slow_page(path, latency_ms, **settings)`` logs in to a dashboard on ``emu`` with
+    ``settings``, then loads ``path`` with every upstream call answered after ``latency_ms``
+    (the emulator's counts reset first); returns the dashboard, the page and its seconds."""
+
+    def load(
+        path: str, latency_ms: int, **settings: str
+    ) -> tuple[DashboardThread, requests.Response, float]:
+        dash = make_dashboard(upstream=emu, **settings)
+        browser = logged_in(dash)
+        emu.set_latency(latency_ms)
+        emu.reset_counts()
+        page, elapsed = timed_get(browser, dash.url + path)
+        return dash, page, elapsed
+
+    return load
+
+
 def test_a_long_retry_after_does_not_hold_a_page(
     make_dashboard: DashboardFactory, emu: EmulatorProcess
 ) -> None:
@@ -53,38 +78,20 @@ def test_a_long_retry_after_does_not_hold_a_page(
     assert elapsed < dash.settings.upstream_deadline < 40
 
 
-def test_a_page_says_how_often_and_how_long_it_tried(
-    make_dashboard: DashboardFactory, emu: EmulatorProcess
-) -> None:
+def test_a_page_says_how_often_and_how_long_it_tried(slow_page: SlowPage) -> None:
     """Read timeout 1 s, latency 1.5 s, two retries: three attempts, and the page says so
     (it used to say "within 1 s" after three times that)."""
-    dash = make_dashboard(
-        upstream=emu,
-        PROPDESK_READ_TIMEOUT="1",
-        PROPDESK_CONNECT_TIMEOUT="0.5",
-        PROPDESK_RETRIES="2",
-    )
-    browser = logged_in(dash)
-    emu.set_latency(1500)
-    page, elapsed = timed_get(browser, dash.url + "/browse/")
+    dash, page, elapsed = slow_page("/browse/", 1500, **ATTEMPTS_OF_1_S, PROPDESK_RETRIES="2")
     assert page.status_code == 503
     assert "did not answer within 1 s (3 attempts, " in html.unescape(page.text)
     assert elapsed < dash.settings.upstream_deadline
 
 
-def test_the_deadline_stops_retries(make_dashboard: DashboardFactory, emu: EmulatorProcess) -> None:
+def test_the_deadline_stops_retries(slow_page: SlowPage, emu: EmulatorProcess) -> None:
     """Five retries allowed, deadline 3 s, attempts of 1 s: the third attempt would not fit."""
-    dash = make_dashboard(
-        upstream=emu,
-        PROPDESK_READ_TIMEOUT="1",
-        PROPDESK_CONNECT_TIMEOUT="0.5",
-        PROPDESK_RETRIES="5",
-        PROPDESK_UPSTREAM_DEADLINE="3",
+    dash, page, elapsed = slow_page(
+        "/browse/", 1500, **ATTEMPTS_OF_1_S, PROPDESK_RETRIES="5", PROPDESK_UPSTREAM_DEADLINE="3"
     )
-    browser = logged_in(dash)
-    emu.set_latency(1500)
-    emu.reset_counts()
-    page, elapsed = timed_get(browser, dash.url + "/browse/")
     text = html.unescape(page.text)
     assert page.status_code == 503
     assert "(2 attempts, " in text and "the 3 s deadline left no time for another" in text
@@ -93,20 +100,17 @@ def test_the_deadline_stops_retries(make_dashboard: DashboardFactory, emu: Emula
 
 
 def test_one_deadline_covers_every_call_of_a_request(
-    make_dashboard: DashboardFactory, emu: EmulatorProcess
+    slow_page: SlowPage, emu: EmulatorProcess
 ) -> None:
     """The artifacts page asks twice (artifacts, then versions); at 1.2 s each, a 2 s deadline
     leaves the second call 0.8 s, whatever the read timeout."""
-    dash = make_dashboard(
-        upstream=emu,
+    _, page, elapsed = slow_page(
+        "/artifacts",
+        1200,
         PROPDESK_READ_TIMEOUT="2",
         PROPDESK_RETRIES="0",
         PROPDESK_UPSTREAM_DEADLINE="2",
     )
-    browser = logged_in(dash)
-    emu.set_latency(1200)
-    emu.reset_counts()
-    page, elapsed = timed_get(browser, dash.url + "/artifacts")
     assert page.status_code == 503
     assert "did not answer before the 2 s deadline of this request" in html.unescape(page.text)
     assert emu.counts() == {"GET /artifacts": 1, "GET /artifactVersions": 1}

@@ -15,6 +15,7 @@ import pytest
 import requests
 
 from tests.conftest import DashboardFactory
+from tests.support.client import Client, action, fields
 from tests.support.servers import (
     DashboardProcess,
     EmulatorProcess,
@@ -23,7 +24,6 @@ from tests.support.servers import (
     login,
     wait_until,
 )
-from tests.web.test_browse import Client, action, fields
 
 
 @pytest.fixture

@@ -11,8 +11,8 @@ import pytest
 import requests
 
 from tests.conftest import DashboardFactory
+from tests.support.client import Client, fields
 from tests.support.servers import DashboardThread, EmulatorProcess, csrf_from, login
-from tests.web.test_browse import Client, fields
 
 
 @pytest.mark.parametrize(

@@ -15,8 +15,8 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.support.client import Client
 from tests.support.servers import DashboardThread, EmulatorProcess, dashboard_env
-from tests.web.test_browse import Client
 
 
 def fuzz(cases: int) -> settings:

@@ -20,16 +20,17 @@ from cachelib import FileSystemCache
 
 from app.config import Settings
 from tests.conftest import DashboardFactory
+from tests.support.client import Client, action, fields
 from tests.support.servers import (
     Clock,
     DashboardThread,
     EmulatorProcess,
     csrf_from,
     login,
+    post_login,
     wait_until,
 )
 from tests.web.conftest import services_of
-from tests.web.test_browse import Client, action, fields
 
 SSO = "X-Auth-Request-User"
 
@@ -278,23 +279,12 @@ def test_login_page_flood_stores_no_session(
     assert store.count() == before
     # The page's token still works, and only the login is stored.
     last = browsers[-1]
-    page = last.get(dashboard.url + "/login", timeout=10)
-    r = last.post(
-        dashboard.url + "/login",
-        data={"username": "admin", "password": "changeme", "csrf_token": csrf_from(page.text)},
-        allow_redirects=False,
-        timeout=10,
-    )
-    assert r.status_code == 303
+    token = csrf_from(last.get(dashboard.url + "/login", timeout=10).text)
+    assert post_login(last, dashboard.url, token).status_code == 303
     assert store.count() == before + 1
     # A forged form without the page's token is still refused.
     other = browsers[0]
-    r = other.post(
-        dashboard.url + "/login",
-        data={"username": "admin", "password": "changeme", "csrf_token": csrf_from(page.text)},
-        allow_redirects=False,
-        timeout=10,
-    )
+    r = post_login(other, dashboard.url, token)
     assert (
         r.status_code in (400, 422)
         and other.get(dashboard.url + "/browse/", allow_redirects=False, timeout=10).status_code

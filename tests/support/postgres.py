@@ -17,11 +17,13 @@ import shutil
 import subprocess
 import tempfile
 import uuid
+from collections.abc import Iterator
 from pathlib import Path
 
 import psycopg
 
 from tests.support.servers import free_port
+from tests.support.tools import not_installed
 
 INSTALL_HINT = "apt install postgresql"
 
@@ -113,3 +115,20 @@ class PostgresServer:
         with contextlib.suppress(RuntimeError):
             self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def running_postgres() -> Iterator[PostgresServer]:
+    """A cluster for the block, removed after it; without PostgreSQL installed the test
+    skips with one line (fails in CI)."""
+    bindir = find_bindir()
+    if bindir is None:
+        not_installed(
+            "PostgreSQL is missing in CI: .ci/run should have installed it",
+            f"PostgreSQL tests skipped: no initdb ({INSTALL_HINT})",
+        )
+    server = PostgresServer(bindir)
+    try:
+        yield server
+    finally:
+        server.remove()

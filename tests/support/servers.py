@@ -88,8 +88,8 @@ class EmulatorProcess:
             timeout=10,
         ).raise_for_status()
 
-    def value(self, path: str) -> str:
-        """The raw value the upstream holds at an absolute path."""
+    def property_at(self, path: str) -> dict[str, Any]:
+        """The property at an absolute path exactly as the upstream holds it (unexpanded)."""
         r = requests.get(
             self.api + "/properties//" + path.lstrip("/"),
             params={"expand": "0"},
@@ -97,7 +97,12 @@ class EmulatorProcess:
             timeout=10,
         )
         r.raise_for_status()
-        return str(r.json()["property"]["value"])
+        found: dict[str, Any] = r.json()["property"]
+        return found
+
+    def value(self, path: str) -> str:
+        """The raw value the upstream holds at an absolute path."""
+        return str(self.property_at(path)["value"])
 
     # -- controls --------------------------------------------------------------------------
     def counts(self) -> dict[str, int]:
@@ -110,6 +115,12 @@ class EmulatorProcess:
         return list(
             requests.get(self.base_url + "/_emulator/requests", timeout=10).json()["requests"]
         )
+
+    def requests_to(self, path: str, *methods: str) -> list[dict[str, Any]]:
+        """The calls with one of ``methods`` the emulator received so far for ``path``."""
+        return [
+            r for r in self.requests_seen() if r["method"] in methods and r["path"].endswith(path)
+        ]
 
     def expire_sessions(self, user: str | None = None) -> int:
         params = {"userName": user} if user else {}
@@ -213,7 +224,20 @@ def login(
 ) -> requests.Response:
     """Log in through the form like a browser; returns the answer (redirect not followed)."""
     page = http.get(base + "/login", timeout=10)
-    data = {"username": user, "password": password, "csrf_token": csrf_from(page.text)}
+    return post_login(http, base, csrf_from(page.text), user, password, next_path)
+
+
+def post_login(
+    http: requests.Session,
+    base: str,
+    token: str,
+    user: str = "admin",
+    password: str = "changeme",
+    next_path: str | None = None,
+) -> requests.Response:
+    """Post the login form with the CSRF ``token`` given (a page's, or one from elsewhere);
+    returns the answer (redirect not followed)."""
+    data = {"username": user, "password": password, "csrf_token": token}
     if next_path is not None:
         data["next"] = next_path
     return http.post(base + "/login", data=data, allow_redirects=False, timeout=30)

@@ -24,6 +24,7 @@ from app.config import (
     server_settings,
     settings_table,
 )
+from tests.support.settings import BASE, settings_with
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -70,13 +71,9 @@ def test_api_base_appends_rest_path() -> None:
     ],
 )
 def test_bad_values_get_a_clear_message(env: dict[str, str], needle: str) -> None:
-    base = {"PROPDESK_CD_URL": "https://cd.example.com", "PROPDESK_SECRET_KEY": "x" * 32}
     with pytest.raises(ConfigError) as err:
-        Settings.from_env({**base, **env})
+        settings_with(**env)
     assert needle in str(err.value)
-
-
-BASE = {"PROPDESK_CD_URL": "https://cd.example.com", "PROPDESK_SECRET_KEY": "k" * 32}
 
 
 def test_every_settings_field_has_one_row() -> None:
@@ -98,17 +95,14 @@ def test_defaults_come_from_the_table_and_the_client() -> None:
 
 
 def test_values_are_parsed_to_their_types() -> None:
-    s = Settings.from_env(
-        {
-            **BASE,
-            "PROPDESK_THREADS": "16",
-            "PROPDESK_READ_TIMEOUT": "7.5",
-            "PROPDESK_SESSION_BACKEND": "Redis",
-            "PROPDESK_LOG_LEVEL": "debug",
-            "PROPDESK_TRUSTED_PROXIES": "10.1.2.3/8, 127.0.0.1",
-            "PROPDESK_TRUSTED_HOSTS": "a.example.com, ,b.example.com",
-            "PROPDESK_VERIFY_TLS": "off",
-        }
+    s = settings_with(
+        PROPDESK_THREADS="16",
+        PROPDESK_READ_TIMEOUT="7.5",
+        PROPDESK_SESSION_BACKEND="Redis",
+        PROPDESK_LOG_LEVEL="debug",
+        PROPDESK_TRUSTED_PROXIES="10.1.2.3/8, 127.0.0.1",
+        PROPDESK_TRUSTED_HOSTS="a.example.com, ,b.example.com",
+        PROPDESK_VERIFY_TLS="off",
     )
     assert (s.threads, s.read_timeout, s.session_backend, s.log_level) == (
         16,
@@ -122,14 +116,14 @@ def test_values_are_parsed_to_their_types() -> None:
 
 
 def test_a_blank_variable_means_the_default() -> None:
-    s = Settings.from_env({**BASE, "PROPDESK_COOKIE_SECURE": "", "PROPDESK_THREADS": " "})
+    s = settings_with(PROPDESK_COOKIE_SECURE="", PROPDESK_THREADS=" ")
     assert s.cookie_secure is True and s.threads == 8
 
 
 def test_demo_defaults_give_way_to_explicit_values() -> None:
     demo = Settings.from_env({"PROPDESK_DEMO": "1"})
     assert demo.cookie_secure is False and demo.cd_url == "http://127.0.0.1:8900"
-    s = Settings.from_env({**BASE, "PROPDESK_DEMO": "1", "PROPDESK_COOKIE_SECURE": "1"})
+    s = settings_with(PROPDESK_DEMO="1", PROPDESK_COOKIE_SECURE="1")
     assert s.cookie_secure is True and s.cd_url == "https://cd.example.com"
     assert s.secret_key == "k" * 32
 
@@ -137,7 +131,7 @@ def test_demo_defaults_give_way_to_explicit_values() -> None:
 def test_secret_key_minimum_matches_the_help() -> None:
     help_text = next(spec.help for spec in SETTINGS if spec.name == "PROPDESK_SECRET_KEY")
     assert f"{MIN_SECRET_KEY_LENGTH}+ random characters" in help_text
-    Settings.from_env({**BASE, "PROPDESK_SECRET_KEY": "k" * MIN_SECRET_KEY_LENGTH})
+    settings_with(PROPDESK_SECRET_KEY="k" * MIN_SECRET_KEY_LENGTH)
 
 
 def test_server_settings_read_only_what_gunicorn_needs() -> None:

@@ -11,9 +11,9 @@ import pytest
 from app.cloudbees.transport import DEFAULT_DEADLINE_MARGIN, DEFAULT_READ_TIMEOUT
 from app.config import SPECS, ConfigError, Settings, server_settings
 from app.services import build_services
+from tests.support.settings import BASE
 
 ROOT = Path(__file__).resolve().parents[2]
-BASE = {"PROPDESK_CD_URL": "https://cd.example.com", "PROPDESK_SECRET_KEY": "k" * 32}
 
 
 def test_the_deadline_is_derived_from_the_read_timeout_unless_given() -> None:

@@ -11,14 +11,9 @@ from collections.abc import Mapping, Sequence
 import pytest
 import requests
 
+from tests.support.client import Client
 from tests.support.servers import DashboardThread, EmulatorProcess, csrf_from, login
 from tests.web.conftest import DashboardFactory
-from tests.web.test_browse import Client
-
-
-@pytest.fixture
-def admin(dashboard: DashboardThread) -> Client:
-    return Client(dashboard)
 
 
 def key() -> str:

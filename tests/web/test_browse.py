@@ -9,71 +9,14 @@ from urllib.parse import quote
 import pytest
 import requests
 
-from tests.support.servers import DashboardThread, EmulatorProcess, csrf_from, login
+# Client, action and fields live in tests.support.client; re-exported for older imports.
+from tests.support.client import Client as Client
+from tests.support.client import action as action
+from tests.support.client import fields as fields
+from tests.support.servers import DashboardThread, EmulatorProcess, csrf_from, login, post_login
+from tests.web.conftest import OpenEditor
 
 BULK = "/browse/projects/platform-config/bulk/"
-
-
-class Client:
-    """A logged-in browser stand-in that can speak htmx (headers as htmx sends them)."""
-
-    def __init__(self, dash: DashboardThread, user: str = "admin", password: str = "changeme"):
-        self.dash = dash
-        self.http = requests.Session()
-        r = login(self.http, dash.url, user, password)
-        assert r.status_code == 303, r.text
-        self.token = csrf_from(self.http.get(dash.url + "/browse/", timeout=10).text)
-
-    def get(self, path: str, htmx: bool = False, allow_redirects: bool = True) -> requests.Response:
-        headers = {"HX-Request": "true"} if htmx else {}
-        return self.http.get(
-            self.dash.url + path, headers=headers, timeout=30, allow_redirects=allow_redirects
-        )
-
-    def hx(
-        self, method: str, path: str, data: dict[str, str] | None = None, page: str | None = None
-    ) -> requests.Response:
-        headers = {"HX-Request": "true", "X-CSRFToken": self.token}
-        if page:
-            headers["HX-Current-URL"] = self.dash.url + page
-        return self.http.request(
-            method,
-            self.dash.url + path,
-            data=data,
-            headers=headers,
-            allow_redirects=False,
-            timeout=30,
-        )
-
-
-def action(verb: str, url: str) -> str:
-    """The URL of an action (``edit``, ``new``, ``delete``, ``row``, ``detail``) on the
-    node a ``/browse/...`` URL names."""
-    assert url.startswith("/browse/")
-    return f"/{verb}/" + url.removeprefix("/browse/")
-
-
-def fields(fragment: str) -> dict[str, str]:
-    """Form fields of the first form in a fragment, as a browser would send them."""
-    form = fragment.split("<form", 1)[1].split("</form>", 1)[0]
-    out: dict[str, str] = {}
-    for m in re.finditer(r'<input type="(?:hidden|text)" name="([^"]+)" value="([^"]*)"', form):
-        out[m.group(1)] = html.unescape(m.group(2))
-    for m in re.finditer(r'<textarea name="([^"]+)"[^>]*>\n(.*?)</textarea>', form, re.S):
-        out[m.group(1)] = html.unescape(m.group(2))
-    if re.search(r'name="expandable" value="1" checked', form):
-        out["expandable"] = "1"
-    return out
-
-
-@pytest.fixture
-def admin(dashboard: DashboardThread) -> Client:
-    return Client(dashboard)
-
-
-@pytest.fixture
-def project(emulator: EmulatorProcess) -> str:
-    return emulator.new_project("web")
 
 
 # -- navigation -----------------------------------------------------------------------------
@@ -224,7 +167,7 @@ def test_edit_round_trip_keeps_whitespace(
     assert data["base_value"] == "old" and data["ctx"] == "row"
     value = "\n  first line keeps its spaces  \n\tsecond with a tab\n\n"
     data.update(value=value.replace("\n", "\r\n"), description="edited")
-    saved = admin.hx("POST", action("edit", url), data)
+    saved = admin.save(path, data)
     assert saved.status_code == 200, saved.text
     assert saved.text.lstrip().startswith("<tr") and "edited" in saved.text
     assert (
@@ -234,14 +177,11 @@ def test_edit_round_trip_keeps_whitespace(
 
 
 def test_crlf_values_keep_their_line_ends(
-    admin: Client, emulator: EmulatorProcess, project: str
+    admin: Client, emulator: EmulatorProcess, open_editor: OpenEditor
 ) -> None:
-    path = f"/projects/{project}/win"
-    emulator.put_value(path, "a\r\nb")
-    url = f"/browse/projects/{project}/win"
-    data = fields(admin.hx("GET", action("edit", url) + "?ctx=detail").text)
+    path, data = open_editor("win", "a\r\nb")
     data["value"] = "a\r\nb\r\nc"
-    assert admin.hx("POST", action("edit", url), data).status_code == 200
+    assert admin.save(path, data).status_code == 200
     assert emulator.value(path) == "a\r\nb\r\nc"
 
 
@@ -318,31 +258,29 @@ def test_duplicate_name_inline(admin: Client, emulator: EmulatorProcess, project
 def test_read_only_user_is_refused_plainly(
     dashboard: DashboardThread, emulator: EmulatorProcess, project: str
 ) -> None:
-    emulator.put_value(f"/projects/{project}/ro", "v")
+    path = f"/projects/{project}/ro"
+    emulator.put_value(path, "v")
     viewer = Client(dashboard, "viewer", "viewer")
-    url = f"/browse/projects/{project}/ro"
+    url = f"/browse{path}"
     assert "v" in viewer.get(url).text
-    data = fields(viewer.hx("GET", action("edit", url) + "?ctx=detail").text)
+    data = viewer.editor(path)
     data["value"] = "viewer's try"
-    r = viewer.hx("POST", action("edit", url), data)
+    r = viewer.save(path, data)
     assert r.status_code == 422
     assert "viewer may not change properties" in html.unescape(r.text)
     assert "viewer&#39;s try" in r.text or "viewer's try" in r.text
-    assert emulator.value(f"/projects/{project}/ro") == "v"
+    assert emulator.value(path) == "v"
     d = viewer.hx("POST", action("delete", url))
     assert d.status_code == 403 and "Not deleted" in d.headers["HX-Trigger"]
 
 
 def test_conflict_view_and_keep_mine(
-    admin: Client, emulator: EmulatorProcess, project: str
+    admin: Client, emulator: EmulatorProcess, open_editor: OpenEditor
 ) -> None:
-    path = f"/projects/{project}/shared"
-    emulator.put_value(path, "base text")
-    url = f"/browse/projects/{project}/shared"
-    mine = fields(admin.hx("GET", action("edit", url) + "?ctx=detail").text)
+    path, mine = open_editor("shared", "base text")
     emulator.put_value(path, "their text")  # another client saves first
     mine["value"] = "my text"
-    conflict = admin.hx("POST", action("edit", url), mine)
+    conflict = admin.save(path, mine)
     assert conflict.status_code == 409
     for text in ("my text", "their text", "base text", "Keep mine", "Take theirs", "Save merged"):
         assert text in conflict.text
@@ -350,82 +288,67 @@ def test_conflict_view_and_keep_mine(
     keep = fields(conflict.text)  # the first form is "Keep mine"
     assert keep["value"] == "my text" and keep["base_value"] == "their text"
     assert "force" not in keep  # it starts from what it showed, checked like every save
-    assert admin.hx("POST", action("edit", url), keep).status_code == 200
+    assert admin.save(path, keep).status_code == 200
     assert emulator.value(path) == "my text"
 
 
 def test_keep_mine_after_a_third_write_is_a_conflict_again(
-    admin: Client, emulator: EmulatorProcess, project: str
+    admin: Client, emulator: EmulatorProcess, open_editor: OpenEditor
 ) -> None:
-    path = f"/projects/{project}/thrice"
-    emulator.put_value(path, "base")
-    url = f"/browse/projects/{project}/thrice"
-    mine = fields(admin.hx("GET", action("edit", url) + "?ctx=detail").text)
+    path, mine = open_editor("thrice", "base")
     emulator.put_value(path, "second")
     mine["value"] = "mine"
-    keep = fields(admin.hx("POST", action("edit", url), mine).text)
+    keep = fields(admin.save(path, mine).text)
     emulator.put_value(path, "third")  # someone saves while the conflict view is open
-    again = admin.hx("POST", action("edit", url), keep)
+    again = admin.save(path, keep)
     assert again.status_code == 409 and "third" in again.text and "mine" in again.text
     assert emulator.value(path) == "third"  # the third write is not lost
 
 
-def test_no_conflict_when_nobody_else_wrote(
-    admin: Client, emulator: EmulatorProcess, project: str
-) -> None:
-    emulator.put_value(f"/projects/{project}/solo", "a")
-    url = f"/browse/projects/{project}/solo"
-    data = fields(admin.hx("GET", action("edit", url) + "?ctx=row").text)
+def test_no_conflict_when_nobody_else_wrote(admin: Client, open_editor: OpenEditor) -> None:
+    path, data = open_editor("solo", "a", ctx="row")
     data["value"] = "b"
-    assert admin.hx("POST", action("edit", url), data).status_code == 200
+    assert admin.save(path, data).status_code == 200
 
 
 def test_draft_survives_an_expired_upstream_session(
     dashboard: DashboardThread, emulator: EmulatorProcess, project: str
 ) -> None:
-    emulator.put_value(f"/projects/{project}/draft", "before")
+    path = f"/projects/{project}/draft"
+    emulator.put_value(path, "before")
     client = Client(dashboard)
-    page = f"/browse/projects/{project}/draft"
-    data = fields(client.hx("GET", action("edit", page) + "?ctx=detail").text)
+    page = f"/browse{path}"
+    data = client.editor(path)
     data["value"] = "typed while the session died\n  indented"
     emulator.expire_sessions("admin")
-    r = client.hx("POST", action("edit", page), data, page=page)
+    r = client.save(path, data, page=page)
     assert r.status_code == 200 and r.headers["HX-Redirect"].startswith("/login?")
     assert "next=" + quote(page, safe="/") in r.headers["HX-Redirect"]
     login_page = client.http.get(dashboard.url + r.headers["HX-Redirect"], timeout=10)
     assert "your unsaved edit is kept" in login_page.text
-    back = client.http.post(
-        dashboard.url + "/login",
-        data={
-            "username": "admin",
-            "password": "changeme",
-            "next": page,
-            "csrf_token": csrf_from(login_page.text),
-        },
-        allow_redirects=False,
-        timeout=10,
-    )
+    back = post_login(client.http, dashboard.url, csrf_from(login_page.text), next_path=page)
     assert back.headers["Location"] == page
     restored = client.http.get(dashboard.url + page, timeout=10)
     assert "typed while the session died\n  indented" in html.unescape(restored.text)
-    assert emulator.value(f"/projects/{project}/draft") == "before"
+    assert emulator.value(path) == "before"
     # Saving the restored draft works (the base is still the value it started from).
     client.token = csrf_from(restored.text)
     again = fields(restored.text.split('<section id="detail"', 1)[1])
-    assert client.hx("POST", action("edit", page), again).status_code == 200
-    assert emulator.value(f"/projects/{project}/draft").startswith("typed while")
+    assert client.save(path, again).status_code == 200
+    assert emulator.value(path).startswith("typed while")
 
 
 def test_draft_is_not_given_to_another_user(
     dashboard: DashboardThread, emulator: EmulatorProcess, project: str
 ) -> None:
-    emulator.put_value(f"/projects/{project}/secret-draft", "x")
+    path = f"/projects/{project}/secret-draft"
+    emulator.put_value(path, "x")
     client = Client(dashboard)
-    page = f"/browse/projects/{project}/secret-draft"
-    data = fields(client.hx("GET", action("edit", page) + "?ctx=detail").text)
+    page = f"/browse{path}"
+    data = client.editor(path)
     data["value"] = "admin's unsaved words"
     emulator.expire_sessions("admin")
-    client.hx("POST", action("edit", page), data, page=page)
+    client.save(path, data, page=page)
     login(client.http, dashboard.url, "viewer", "viewer", next_path=page)
     shown = client.http.get(dashboard.url + page, timeout=10).text
     assert "admin&#39;s unsaved words" not in shown and "admin's unsaved words" not in shown

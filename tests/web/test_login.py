@@ -287,13 +287,7 @@ def test_secrets_never_leak(
     http = requests.Session()
     seen: list[str] = []
     with caplog.at_level(logging.DEBUG):
-        page = http.get(dash.url + "/login", timeout=10)
-        r = http.post(
-            dash.url + "/login",
-            data={"username": "admin", "password": "changeme", "csrf_token": csrf_from(page.text)},
-            allow_redirects=False,
-            timeout=10,
-        )
+        r = login(http, dash.url)  # the login page, then the form with its token
         seen += [r.text, r.headers.get("Location", ""), str(r.headers)]
         sid = http.cookies.get(cookie_name(dash)) or ""
         upstream_id = _upstream_session(dash, sid)

@@ -3,18 +3,12 @@ dependencies, and the "already exists" check while typing (issue: hardening, res
 
 from __future__ import annotations
 
-import pytest
 import requests
 
+from tests.support.client import Client
 from tests.support.servers import DashboardThread, EmulatorProcess
 from tests.web.conftest import DashboardFactory
 from tests.web.test_artifacts import key, publish
-from tests.web.test_browse import Client
-
-
-@pytest.fixture
-def admin(dashboard: DashboardThread) -> Client:
-    return Client(dashboard)
 
 
 def fresh_version() -> dict[str, object]:
