@@ -31,6 +31,12 @@ UPSTREAM_ERRORS = Counter(
     "propdesk_upstream_errors_total", "CloudBees CD call failures", ["operation", "kind"]
 )
 SESSIONS = Gauge("propdesk_active_sessions", "Logins with recent activity", multiprocess_mode="max")
+JOURNAL_FAILURES = Counter(
+    "propdesk_journal_failures_total",
+    "Journal calls that failed (database down); operation=record: a change made upstream "
+    "but not recorded in the history",
+    ["operation"],
+)
 
 
 METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS"})

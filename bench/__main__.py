@@ -23,6 +23,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=int, default=3)
     parser.add_argument("--load-seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument(
+        "--journal-backends",
+        default="sqlite",
+        help="journal databases to measure: sqlite, postgresql (started when installed)",
+    )
+    parser.add_argument(
+        "--journal-entries", type=int, default=100_000, help="entries the activity page lists"
+    )
     args = parser.parse_args(argv)
     print(
         run(
@@ -32,6 +40,8 @@ def main(argv: list[str] | None = None) -> int:
             warmup=args.warmup,
             load_seconds=args.load_seconds,
             connections=args.connections,
+            journal_backends=tuple(args.journal_backends.split(",")),
+            journal_entries=args.journal_entries,
             command="python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
         )
     )

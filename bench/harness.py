@@ -21,6 +21,7 @@ from typing import Any
 
 import requests
 
+from bench import journal
 from tests.support.servers import DashboardProcess, EmulatorProcess, csrf_from, dashboard_env, login
 
 BENCH_PROJECT = "bench"
@@ -257,6 +258,8 @@ def run(
     load_seconds: float,
     connections: int,
     command: str,
+    journal_backends: tuple[str, ...] = ("sqlite",),
+    journal_entries: int = 100_000,
 ) -> str:
     workdir = Path(tempfile.mkdtemp(prefix="propdesk-bench-"))
     stack = start(sizes, workdir)
@@ -292,6 +295,15 @@ def run(
             f"| throughput ratio (100-property sheet) | {d_rps / e_rps:.2f} | dashboard "
             f"{d_rps:.0f} req/s / emulator {e_rps:.0f} req/s, {tool}, "
             f"{connections} connections, {load_seconds:g} s each |"
+        )
+        rows += journal.figures(
+            stack.emulator,
+            workdir,
+            backends=list(journal_backends),
+            latencies=latencies,
+            repeat=repeat,
+            warmup=warmup,
+            activity_entries=journal_entries,
         )
         rss = worker_rss(stack.dashboard.proc.pid)
         rows.append(

@@ -1,0 +1,125 @@
+"""The journal's hooks in the views, so views stay thin: record every change propdesk made
+upstream, show every read of a property to the journal, and ask for a sheet's row markers.
+
+A journal that fails never fails the request. The upstream change has landed, so a hook
+logs the failure, counts it (``propdesk_journal_failures_total``) and tells the view, which
+says "saved, but not recorded in the history"; a read or a marker query just goes without.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import replace
+from datetime import datetime, timedelta
+
+from flask import current_app, g
+
+from app.cloudbees import NotFound, Property, PropertyPath
+from app.journal import Actor, Change, Outcome, Source
+from app.metrics import JOURNAL_FAILURES
+from app.services import cd, services
+from app.web.edit_form import Changes
+
+NOT_RECORDED = "but not recorded in the history (propdesk's journal database did not answer)"
+RECENT = timedelta(hours=24)
+"""How far back a sheet's row markers look."""
+
+
+def actor() -> Actor:
+    """Who is making this request's changes: the CloudBees CD user and the SSO user."""
+    return Actor(str(g.get("user") or ""), str(g.get("sso_user") or ""))
+
+
+def use_source(source: Source) -> None:
+    """Record this request's changes with ``source`` (a restore from the history sets
+    ``revert``; everything else is ``ui``)."""
+    g.journal_source = source
+
+
+def current_source() -> Source:
+    """The source this request's changes are recorded with."""
+    found = g.get("journal_source")
+    return found if isinstance(found, Source) else Source.UI
+
+
+def _failed(operation: str, path: PropertyPath, err: Exception) -> None:
+    JOURNAL_FAILURES.labels(operation).inc()
+    current_app.logger.warning(
+        "journal %s failed for %s: %s",
+        operation,
+        path,
+        err,
+        extra={"event": "journal.failed", "operation": operation},
+    )
+
+
+def record(
+    path: PropertyPath,
+    before: Property | None,
+    after: Property | None,
+    *,
+    outcome: Outcome = Outcome.DONE,
+) -> bool:
+    """Record one change after the upstream answered (``None`` = absent before / after).
+    False when the journal failed: the view then says the change was not recorded."""
+    try:
+        change = Change.between(
+            path, before, after, actor(), source=current_source(), outcome=outcome
+        )
+        services().journal.record([change])
+    except Exception as err:  # the upstream change has landed: never a 500 from here
+        _failed("record", path, err)
+        return False
+    return True
+
+
+def record_unknown(path: PropertyPath, before: Property, changes: Changes) -> bool:
+    """Record a write that got no answer (its outcome unknown) as what it meant to write;
+    the next read of the property settles it."""
+    intended = replace(
+        before,
+        value=before.value if changes.value is None else changes.value,
+        description=before.description if changes.description is None else changes.description,
+        expandable=before.expandable if changes.expandable is None else changes.expandable,
+        modify_time=None,
+    )
+    return record(path, before, intended, outcome=Outcome.UNKNOWN)
+
+
+def said(message: str, recorded: bool) -> str:
+    """``message`` ("Saved x.") as it reads when the change was, or was not, recorded."""
+    return message if recorded else f"{message.rstrip('.')}, {NOT_RECORDED}."
+
+
+def observe(path: PropertyPath, prop: Property | None) -> None:
+    """Show the journal what a raw read of ``path`` returned (``None``: not found), so it
+    notices changes made outside propdesk and settles writes of unknown outcome."""
+    try:
+        services().journal.observe(path, prop)
+    except Exception as err:  # a read never fails because of the journal
+        _failed("observe", path, err)
+
+
+def read(path: PropertyPath) -> Property:
+    """The property at ``path`` read raw (one upstream call) and shown to the journal; a
+    property that is not there is shown too, then ``NotFound`` raised."""
+    try:
+        prop = cd().properties.get(path)
+    except NotFound:
+        observe(path, None)
+        raise
+    observe(path, prop)
+    return prop
+
+
+def recent(sheet: PropertyPath, rows: Iterable[Property]) -> dict[str, datetime]:
+    """Name -> newest change time within the last 24 h, for the rows of one sheet page (one
+    query); empty when the journal does not answer."""
+    journal = services().journal
+    try:
+        paths = [sheet.child(prop.name) for prop in rows]
+        found = journal.recent_changes(paths, journal.clock() - RECENT)
+    except Exception as err:
+        _failed("recent", sheet, err)
+        return {}
+    return {path.name: at for path, at in found.items()}
