@@ -109,13 +109,14 @@ def register_extensions(app: Flask, settings: Settings, clock: Callable[[], floa
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import artifacts, auth, browse, editing, health, home
+    from app.web import activity, artifacts, auth, browse, editing, health, history, home
     from app.web.context import register_context
     from app.web.filters import register_filters
     from app.web.nodes import register_nodes
 
     register_nodes(app)  # the <node:...> converter, before any rule uses it
-    for blueprint in (health.bp, auth.bp, home.bp, browse.bp, editing.bp, artifacts.bp):
+    blueprints = (health.bp, auth.bp, home.bp, browse.bp, editing.bp, artifacts.bp)
+    for blueprint in (*blueprints, history.bp, activity.bp):
         app.register_blueprint(blueprint)
     auth.protect(app)
     register_context(app)

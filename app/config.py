@@ -473,6 +473,14 @@ SETTINGS: tuple[SettingSpec[Any], ...] = (
         "Host names (comma-separated) the app answers for; empty = any",
     ),
     SettingSpec(
+        "PROPDESK_REPOSITORY_HOSTS",
+        "repository_hosts",
+        "",
+        names,
+        "Host names (comma-separated) of artifact repositories that may receive the user's "
+        "CloudBees CD session for downloads, besides the CloudBees CD host; empty = only it",
+    ),
+    SettingSpec(
         "PROPDESK_METRICS_TOKEN",
         "metrics_token",
         "",
@@ -605,6 +613,7 @@ class Settings:
     trusted_proxies: tuple[str, ...]
     trusted_user_header: str
     trusted_hosts: tuple[str, ...]
+    repository_hosts: tuple[str, ...]
     metrics_token: str = field(repr=False)
     log_level: str
     max_upload_bytes: int

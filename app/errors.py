@@ -24,8 +24,10 @@ from app.cloudbees import (
     ValidationError,
 )
 from app.htmx import current_page, is_htmx, notice, redirect_to, render
+from app.journal import JournalError
 from app.services import services, settings
 from app.sessions.interface import SessionStoreUnavailable
+from app.sessions.login import EXPIRED_USER
 from app.web.filters import filesize
 
 
@@ -51,7 +53,10 @@ def login_again() -> Response:
     key = request.form.get(drafts.FIELD) if request.method == "POST" else None
     if key and stored is not None:
         drafts.keep(key, request.form, stored.user)
-    state.end(keep=drafts.carried())
+    carried = drafts.carried()
+    if stored is not None:
+        carried[EXPIRED_USER] = stored.user  # the login form offers the same user again
+    state.end(keep=carried)
     return redirect_to(url_for("auth.login", next=current_page(), expired=1))
 
 
@@ -138,6 +143,17 @@ def handle_bad_host(err: SecurityError) -> Response:
     return Response("Bad Request: this host name is not served here.\n", 400, mimetype="text/plain")
 
 
+def handle_journal_down(err: JournalError) -> Response:
+    """The journal's database does not answer: its pages cannot be shown (editing works)."""
+    current_app.logger.warning("journal unavailable: %s", err)
+    return _error(
+        503,
+        "History unavailable",
+        "propdesk's journal database does not answer, so the history cannot be shown right "
+        "now. Editing works as usual.",
+    )
+
+
 def handle_http(err: HTTPException) -> Response:
     return _error(err.code or 500, err.name, err.description or err.name)
 
@@ -158,5 +174,6 @@ def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(TooManyRequests, handle_rate_limit)
     app.register_error_handler(RequestEntityTooLarge, handle_too_large)
     app.register_error_handler(SecurityError, handle_bad_host)
+    app.register_error_handler(JournalError, handle_journal_down)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)

@@ -9,7 +9,10 @@ from urllib.parse import urlsplit
 from flask import Response, make_response, redirect, render_template, request
 from werkzeug.urls import iri_to_uri
 
+from app import messages
 from app.extensions import htmx
+
+PAGE_ENDPOINTS = frozenset({"browse.show", "artifacts.index"})  # htmx GETs that push their URL
 
 
 def render(
@@ -57,7 +60,12 @@ def trigger(response: Response, event: str, detail: Any = None) -> Response:
 
 
 def notice(response: Response, text: str, level: str = "info") -> Response:
-    """Show ``text`` as a toast in the page's notice region."""
+    """Show ``text`` as a toast in the page's notice region: an htmx answer carries it as
+    an event; an answer that redirects (303, or ``HX-Redirect``) keeps it for the page the
+    browser lands on, where an event would be lost (``app.messages``)."""
+    if response.status_code in (301, 302, 303, 307, 308) or "HX-Redirect" in response.headers:
+        messages.keep(text, level)
+        return response
     return trigger(response, "notice", {"level": level, "text": text})
 
 
@@ -67,7 +75,11 @@ def is_htmx() -> bool:
 
 def current_page() -> str:
     """The app-relative path of the page the user is on: for htmx requests the page that
-    sent them (``HX-Current-URL``), else this request's own path and query."""
+    sent them (``HX-Current-URL``), else this request's own path and query. An htmx GET of
+    a page URL (a filter, sort or page link that pushes its URL) is where the user is
+    going, so it counts as the page, query string and all."""
+    if htmx and request.method == "GET" and request.endpoint in PAGE_ENDPOINTS:
+        return str(request.full_path.rstrip("?") if request.query_string else request.path)
     current = str(htmx.current_url or "") if htmx else ""
     if current:
         parts = urlsplit(current)

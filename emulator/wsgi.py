@@ -10,7 +10,7 @@ from typing import Any
 from werkzeug.exceptions import RequestEntityTooLarge
 from werkzeug.wrappers import Request, Response
 
-from emulator import controls, publish
+from emulator import controls, publish, repository
 from emulator.auth import authenticate
 from emulator.errors import ApiError
 from emulator.http import Call, error_response, raw_segments, read_arguments
@@ -55,6 +55,8 @@ class EmulatorApp:
         try:
             if any(segments == p for p in PUBLISH_PATHS):
                 return self._publish(request)
+            if segments[:1] == [repository.PREFIX]:
+                return self._repository(request, segments[1:])
             if segments[:2] != API_PREFIX:
                 self.controls.record(request, UNKNOWN_ROUTE)
                 raise ApiError(501, "NotImplemented", "Unknown request")
@@ -71,6 +73,12 @@ class EmulatorApp:
         if not is_post:
             raise ApiError(501, "NotImplemented", "Unknown request")
         return publish.handle(self.store, self.settings, request)
+
+    def _repository(self, request: Request, segs: list[str]) -> Response:
+        """The artifact repository's downloads (outside ``/rest/``)."""
+        self.controls.record(request, repository.route_of(segs) or UNKNOWN_ROUTE)
+        self.controls.delay()
+        return repository.handle(self.store, self.settings, request, segs)
 
     def _api(self, request: Request, segs: list[str]) -> Response:
         handler, name = route(request.method, segs)

@@ -9,6 +9,7 @@ from app.cloudbees.artifacts import ArtifactService
 from app.cloudbees.models import CdSession
 from app.cloudbees.projects import ProjectService
 from app.cloudbees.properties import PropertyService
+from app.cloudbees.repository import RepositoryPolicy, RepositoryService
 from app.cloudbees.sessions import SessionService
 from app.cloudbees.transport import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -30,11 +31,20 @@ class CloudBeesClient:
 
     def __init__(self, transport: Transport, auth: Auth, session: CdSession | None = None):
         self.transport = transport
+        self.auth = auth
         self.session = session
         self.sessions = SessionService(transport)
         self.projects = ProjectService(transport, auth)
         self.properties = PropertyService(transport, auth)
         self.artifacts = ArtifactService(transport, auth)
+
+    def repository(self, extra_hosts: tuple[str, ...] = ()) -> RepositoryService:
+        """Downloads from artifact repositories with this client's session, which goes to
+        the CloudBees CD host and to ``extra_hosts`` only (``RepositoryPolicy``)."""
+        if not isinstance(self.auth, SessionAuth):
+            raise TypeError("artifact repositories take a CloudBees CD session, not a password")
+        policy = RepositoryPolicy(self.transport.settings.server_url, extra_hosts)
+        return RepositoryService(self.transport, self.auth, policy)
 
     @classmethod
     def login(

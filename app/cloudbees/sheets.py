@@ -18,13 +18,16 @@ SORTS = ("name", "modified")
 @dataclass(frozen=True)
 class SliceRequest:
     """Which page of a sheet to cut: filter text (names and values, case-insensitive),
-    sort column (``name`` or ``modified``) and direction, page number and size."""
+    sort column (``name`` or ``modified``) and direction, page number and size.
+    ``locate``: a property's name; when the filtered sheet holds it, the page cut is the
+    one that holds it (after a create, for instance)."""
 
     needle: str = ""
     sort: str = "name"
     descending: bool = False
     page: int = 1
     page_size: int = 100
+    locate: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,6 +71,10 @@ def slice_entries(entries: Sequence[Any], want: SliceRequest) -> SheetSlice:
     items.sort(key=lambda e: "propertySheetId" not in e)  # stable: sheets first
     pages = max(1, math.ceil(len(items) / want.page_size))
     page = min(max(1, want.page), pages)
+    if want.locate:
+        names = [str(e.get("propertyName", "")) for e in items]
+        if want.locate in names:
+            page = names.index(want.locate) // want.page_size + 1
     start = (page - 1) * want.page_size
     rows = tuple(Property.from_json(e) for e in items[start : start + want.page_size])
     return SheetSlice(rows, len(entries), len(items), page, pages)

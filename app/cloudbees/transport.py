@@ -474,6 +474,23 @@ class Transport:
                 outcome["error"] = f"HTTP {response.status_code}"
         return RawResponse(response.status_code, text)
 
+    def open_stream(self, url: str, route: str, headers: Mapping[str, str]) -> Stream:
+        """GET an absolute ``url`` (an artifact repository's, not the REST API's) and hand
+        back its body as a ``Stream`` to read chunk by chunk: never held in memory, never
+        bound by ``max_response_bytes``. The call has the timeouts, retries and deadline of
+        any read; an error answer raises the typed error of its status."""
+        with _observed(f"GET {route}") as outcome, self.deadline():
+            response = self._send("GET", url, route, None, headers=dict(headers))
+            if response.status_code >= 400:
+                outcome["error"] = f"HTTP {response.status_code}"
+                raw = self._read_capped(response, "GET", route)
+                try:
+                    body = json.loads(raw)
+                except ValueError:
+                    body = None
+                raise error_from_envelope(response.status_code, body, "GET", route)
+        return Stream(response, self._host(), route)
+
     def _send(
         self,
         method: str,
@@ -619,6 +636,38 @@ class Transport:
                 path=route,
             )
         return body
+
+
+class Stream:
+    """The open body of a download: its headers, and its chunks to pass on as they come.
+    A connection that breaks off midway ends the chunks early (logged); the caller's
+    answer has begun by then, so there is no error page left to show."""
+
+    CHUNK = 64 * 1024
+
+    def __init__(self, response: requests.Response, host: str, route: str) -> None:
+        self.response = response
+        self.host = host
+        self.route = route
+
+    @property
+    def headers(self) -> Mapping[str, str]:
+        """The repository's answer headers (``Content-Type``, ``Content-Length``, ``Format``)."""
+        return self.response.headers
+
+    def chunks(self) -> Iterator[bytes]:
+        """The body, chunk by chunk (each read waits at most the read timeout); closed at
+        the end, early or not."""
+        try:
+            yield from self.response.iter_content(chunk_size=self.CHUNK)
+        except requests.exceptions.RequestException as err:
+            log.warning("download from %s %s broke off: %s", self.host, self.route, _short(err))
+        finally:
+            self.response.close()
+
+    def close(self) -> None:
+        """Give the connection back without reading the rest."""
+        self.response.close()
 
 
 def _timeout_kind(err: Exception) -> str:

@@ -30,6 +30,7 @@ USER = "user"
 UPSTREAM = "upstream_session"
 AUTH_TIME = "auth_time"
 SSO_USER = "sso_user"
+EXPIRED_USER = "expired_user"  # kept after a login ended by itself: the form prefills it
 TOUCH_EVERY = 15.0  # seconds: activity is rewritten at most this often...
 IDLE_TOLERANCE = 0.05  # ...and at most this share of the idle timeout
 

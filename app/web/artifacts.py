@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 from typing import Any
+from urllib.parse import urlsplit
 
 from flask import Blueprint, Response, abort, current_app, g, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app import drafts
+from app import drafts, read_only
 from app.cloudbees import (
     ArtifactVersion,
     CloudBeesError,
@@ -18,7 +19,7 @@ from app.cloudbees import (
     ValidationError,
 )
 from app.cloudbees.artifacts import version_key
-from app.htmx import is_htmx, redirect_to, render
+from app.htmx import is_htmx, redirect_to, render, trigger
 from app.logs import change
 from app.services import cd, settings
 from app.web.nodes import node_url
@@ -40,7 +41,12 @@ def index() -> ResponseReturnValue:
     if q:
         artifacts = [a for a in artifacts if q.casefold() in a.name.casefold()]
     return render(
-        "artifacts/index.html", "artifacts/_list.html", artifacts=artifacts, latest=latest, q=q
+        "artifacts/index.html",
+        "artifacts/_list.html",
+        artifacts=artifacts,
+        latest=latest,
+        q=q,
+        read_only=publish_hidden(),
     )
 
 
@@ -128,6 +134,8 @@ def version_check() -> ResponseReturnValue:
 def refusal(form: PublishForm, err: CloudBeesError) -> str:
     """The message next to a field for a refusal of the server (by its type)."""
     if isinstance(err, PermissionDenied):
+        read_only.remember_publish()
+        g.refused_publish = True
         return f"Not published: {g.user} may not publish artifacts ({err.message})."
     if isinstance(err, Conflict):
         return f"{form.version_name} already exists."
@@ -149,6 +157,7 @@ def publish_page(
         max_files=settings().max_upload_files,
         restored=restored,
         fields=FIELDS,
+        read_only=publish_hidden(),
     )
 
 
@@ -157,7 +166,18 @@ def refused(form: PublishForm) -> Response:
     browser (files included) stays exactly as the person left it."""
     if not is_htmx():
         return publish_page(form.values(), form.errors, status=422)
-    return render("artifacts/_publish_errors.html", errors=form.errors, fields=FIELDS, status=422)
+    response = render(
+        "artifacts/_publish_errors.html", errors=form.errors, fields=FIELDS, status=422
+    )
+    if g.get("refused_publish"):  # hide the Publish button at once, as later pages will
+        trigger(response, "readOnly", {"reason": read_only.PUBLISH_REASON})
+    return response
+
+
+def publish_hidden() -> bool:
+    """Whether this page hides its Publish controls: CloudBees CD refused this login a
+    publish, and the user did not ask to try anyway (``write=1``)."""
+    return request.args.get("write") != "1" and read_only.publish_refused()
 
 
 @bp.get("/<name>")
@@ -174,13 +194,50 @@ def artifact(name: str) -> ResponseReturnValue:
         artifact=found,
         versions=versions,
         published=request.args.get("published", ""),
+        read_only=publish_hidden(),
     )
 
 
 def version_page(name: str) -> ResponseReturnValue:
+    """A version's fields and files, and its download when its repository may receive the
+    user's session (one more read: the repositories, for the repository's URL)."""
     version = cd().artifacts.version(name)
     sheet = node_url(PropertyPath.artifact_version(version.name), True)
-    return render("artifacts/version.html", version=version, sheet_url=sheet)
+    policy = cd().repository(settings().repository_hosts).policy
+    base = policy.base_for(repository_url(version.repository_name))
+    return render(
+        "artifacts/version.html",
+        version=version,
+        sheet_url=sheet,
+        repository_host=urlsplit(base).netloc,
+        downloadable=policy.may_receive_session(base),
+    )
+
+
+def repository_url(name: str) -> str:
+    """The URL of the repository ``name`` ("" when it has none, or is not listed)."""
+    return next((r.url for r in cd().artifacts.repositories() if r.name == name), "")
+
+
+@bp.get("/<name>/download")
+def download(name: str) -> ResponseReturnValue:
+    """A version's archive (``?manifest=1``: its file list), streamed from its artifact
+    repository through propdesk as it arrives: never held in memory, not bound by
+    ``PROPDESK_MAX_RESPONSE_BYTES``. The session goes only to a trusted repository host."""
+    if name.count(":") != 2:
+        abort(404)
+    version = cd().artifacts.version(name)
+    repository = cd().repository(settings().repository_hosts)
+    opened = repository.download(
+        version,
+        repository_url(version.repository_name),
+        manifest=request.args.get("manifest") == "1",
+    )
+    response = Response(opened.stream.chunks(), content_type=opened.content_type)
+    response.headers["Content-Disposition"] = f'attachment; filename="{opened.filename}"'
+    if opened.length and opened.length.isdigit():
+        response.headers["Content-Length"] = opened.length
+    return response
 
 
 __all__ = ["bp"]

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import contextlib
 
-from flask import Blueprint, Flask, Response, current_app, g, request, url_for
+from flask import Blueprint, Flask, Response, current_app, g, request, session, url_for
 from flask.typing import ResponseReturnValue
 from limits.errors import StorageError
 
@@ -28,7 +28,7 @@ from app.redirects import safe_next
 from app.services import services, settings, use_client
 from app.sessions import devices
 from app.sessions.interface import SessionStoreUnavailable, require_store
-from app.sessions.login import LoggedIn
+from app.sessions.login import EXPIRED_USER, LoggedIn
 from app.sessions.throttle import add_retry_after, login_limits
 from app.sessions.upstream import upstream_logouts
 from app.web.forms import LoginForm
@@ -64,6 +64,8 @@ def login_page(form: LoginForm) -> Response:
     form.next.data = safe_next(request.args.get("next")) or ""
     if g.get("sso_user") and not form.username.data:
         form.username.data = g.sso_user
+    if not form.username.data and isinstance(session.get(EXPIRED_USER), str):
+        form.username.data = session[EXPIRED_USER]  # the user whose login just ended
     return render(
         "auth/login.html",
         form=form,
@@ -78,6 +80,8 @@ def login() -> ResponseReturnValue:
     """The login form; POST proxies the credentials to CloudBees CD."""
     form = LoginForm()
     if request.method == "GET":
+        if services().login_state.current() is not None:  # logged in already: go home
+            return redirect_to(request.script_root + (safe_next(request.args.get("next")) or "/"))
         return login_page(form)
     if not form.validate_on_submit():
         return render("auth/login.html", form=form, status=422)

@@ -14,14 +14,16 @@ from typing import Any
 from flask import Blueprint, Response, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app import drafts
+from app import drafts, messages, read_only
 from app.cloudbees import CloudBeesError, NotFound, Property, PropertyPath, ValidationError
 from app.cloudbees.references import broken_reference
 from app.cloudbees.sheets import SheetSlice
 from app.drafts import Draft
 from app.htmx import is_htmx, notice, redirect_to, render
 from app.services import cd, settings
+from app.web import journaling
 from app.web.edit_form import EditForm
+from app.web.missing import missing_page
 from app.web.nodes import Node, as_sheet, breadcrumbs, node_url, pass_node
 from app.web.sheet_view import SheetLinks, SheetQuery
 
@@ -52,7 +54,18 @@ def show(node: Node) -> ResponseReturnValue:
     """A sheet's page (URL ends with ``/``) or a property's page."""
     if "view" in request.args:
         return legacy_view(node)
-    return sheet_page(node.path) if node.is_sheet else property_page(node.path)
+    try:
+        return sheet_page(node.path) if node.is_sheet else property_page(node.path)
+    except NotFound as err:
+        if is_htmx():
+            raise
+        return missing_page(node.path, err)
+
+
+def writes_hidden(sheet: PropertyPath) -> bool:
+    """Whether this page hides the write controls of ``sheet``: CloudBees CD refused this
+    login a write there (or above), and the user did not ask to try anyway (``write=1``)."""
+    return request.args.get("write") != "1" and read_only.covers(sheet)
 
 
 def sheet_page(path: PropertyPath) -> ResponseReturnValue:
@@ -70,6 +83,8 @@ def sheet_page(path: PropertyPath) -> ResponseReturnValue:
         if (draft := drafts.take(drafts.key("edit", path.child(name)))) is not None
     }
     new_draft = drafts.take(drafts.key("new", path))
+    if kept or new_draft:
+        messages.say(RESTORED)
     response = render_sheet(
         path,
         page,
@@ -89,9 +104,10 @@ def render_sheet(
     new_draft: Mapping[str, str] | Draft | None = None,
     error: str = "",
     status: int = 200,
+    highlight: str = "",
 ) -> Response:
     """A sheet's page (its table, with rows being edited and the new-entry form as
-    given), or for htmx its table alone."""
+    given, the row named ``highlight`` marked), or for htmx its table alone."""
     return render(
         "browse/sheet.html",
         "browse/_sheet_table.html",
@@ -104,21 +120,28 @@ def render_sheet(
         new_draft=new_draft,
         error=error,
         status=status,
+        highlight=highlight,
+        read_only=writes_hidden(path),
+        recent=journaling.recent(path, page.rows),
     )
 
 
-def read_page(path: PropertyPath, query: SheetQuery) -> SheetSlice:
-    """The page of ``path`` that ``query`` asks for (one upstream call)."""
-    return cd().properties.sheet_page(path, query.slice_request(settings().page_size))
+def read_page(path: PropertyPath, query: SheetQuery, locate: str = "") -> SheetSlice:
+    """The page of ``path`` that ``query`` asks for, or the one holding ``locate`` (one
+    upstream call)."""
+    want = query.slice_request(settings().page_size, locate)
+    return cd().properties.sheet_page(path, want)
 
 
 def property_page(path: PropertyPath) -> ResponseReturnValue:
     """A property's page: its value, the server's expansion of it, its fields; with the
     editor open when a draft of it was kept."""
-    prop = cd().properties.get(path)
+    prop = journaling.read(path)
     if prop.is_sheet:
-        return redirect_to(node_url(path, True))
+        return sheet_without_slash(path)
     draft = drafts.take(drafts.key("edit", path))
+    if draft:
+        messages.say(RESTORED)
     response = render(
         "browse/property.html",
         path=path,
@@ -126,8 +149,19 @@ def property_page(path: PropertyPath) -> ResponseReturnValue:
         crumbs=breadcrumbs(path),
         expanded=expanded(path, prop),
         form=EditForm.from_form(draft) if draft else None,
+        read_only=writes_hidden(path.parent),
     )
     return notice(response, RESTORED) if draft else response
+
+
+def sheet_without_slash(path: PropertyPath) -> ResponseReturnValue:
+    """A sheet asked for without its trailing slash: htmx gets the sheet's own answer,
+    a browser a redirect to the canonical URL, with the query string kept."""
+    if is_htmx():
+        return sheet_page(path)
+    response = redirect_to(node_url(path, True, **request.args.to_dict()))
+    response.vary.add("HX-Request")
+    return response
 
 
 @bp.get("/detail/<node:path>")

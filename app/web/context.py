@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from flask import Flask, g
 
-from app import drafts
+from app import drafts, messages, read_only
 from app.services import settings
 from app.web.edit_form import Where
 
@@ -22,4 +22,10 @@ def register_context(app: Flask) -> None:
     """Per-request names for every template; helpers as globals, so macros imported
     without context see them too."""
     app.context_processor(template_context)
-    app.jinja_env.globals.update(Where=Where, draft_key=drafts.key)
+    app.jinja_env.globals.update(
+        Where=Where,
+        draft_key=drafts.key,
+        page_messages=messages.pending,
+        SHEET_REASON=read_only.SHEET_REASON,
+        PUBLISH_REASON=read_only.PUBLISH_REASON,
+    )

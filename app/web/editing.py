@@ -5,11 +5,14 @@ works without JavaScript, and answers htmx with the fragment to swap in.
 
 from __future__ import annotations
 
+from contextlib import AbstractContextManager
 from dataclasses import replace
+from urllib.parse import parse_qsl, urlsplit
 
 from flask import Blueprint, Response, abort, current_app, g, request
 from flask.typing import ResponseReturnValue
 
+from app import read_only
 from app.cloudbees import (
     CloudBeesError,
     Conflict,
@@ -22,9 +25,10 @@ from app.cloudbees import (
 )
 from app.cloudbees.paths import check_property_name
 from app.edit_lock import Lease, LockBusy
-from app.htmx import is_htmx, notice, redirect_to, render
+from app.htmx import current_page, header_url, is_htmx, notice, redirect_to, render, trigger
 from app.logs import change
 from app.services import cd, services, settings
+from app.web import journaling
 from app.web.browse import expanded, read_page, render_row, render_sheet
 from app.web.edit_form import Changes, EditForm, Where, fingerprint, text
 from app.web.nodes import Node, breadcrumbs, node_url, pass_node
@@ -40,12 +44,25 @@ LOCK_LOST_BEFORE = (
 )
 
 
-def refusal(err: CloudBeesError, verb: str = "saved") -> str:
+def refusal(err: CloudBeesError, verb: str = "saved", sheet: PropertyPath | None = None) -> str:
     """What a person reads when the server refuses a change (decided by the error's type,
-    with the server's own message)."""
+    with the server's own message). An ``AccessDenied`` in ``sheet`` is remembered for this
+    login, so the sheet's pages hide their write controls from now on (``app.read_only``)."""
     if isinstance(err, PermissionDenied):
+        if sheet is not None:
+            read_only.remember(sheet)
+            g.refused_sheet = True
         return f"Not {verb}: {g.get('user')} may not change properties here ({err.message})."
     return f"Not {verb}: {err.message}"
+
+
+@bp.after_request
+def tell_read_only(response: Response) -> Response:
+    """An htmx answer to a write CloudBees CD refused tells the page at once to hide the
+    sheet's write controls (event ``readOnly``); later pages know it by themselves."""
+    if g.get("refused_sheet") and is_htmx():
+        trigger(response, "readOnly", {"reason": read_only.SHEET_REASON})
+    return response
 
 
 # -- the editor ------------------------------------------------------------------------------
@@ -53,7 +70,7 @@ def refusal(err: CloudBeesError, verb: str = "saved") -> str:
 def edit(node: Node) -> ResponseReturnValue:
     """The editor of a property, in its row (``ctx=row``) or on its page."""
     where = Where.of(request.args.get("ctx"))
-    prop = cd().properties.get(node.path)
+    prop = journaling.read(node.path)
     return editor(node.path, prop, EditForm.start(prop), where)
 
 
@@ -101,19 +118,30 @@ def save(node: Node) -> ResponseReturnValue:
     form = EditForm.from_form(request.form)
     if not form.touched and request.form.get("recreate") != "1":
         return unchanged(node.path, where, form)
+    return save_form(node.path, where, form)
+
+
+def save_lock(path: PropertyPath) -> AbstractContextManager[Lease]:
+    """The lock every write of ``path`` holds, shared by every worker and replica."""
+    return services().locks.hold(f"{settings().cd_url}|{path}", lease=save_lease())
+
+
+def save_form(path: PropertyPath, where: Where, form: EditForm) -> Response:
+    """Save ``form`` under the save lock (the editor's save, and a restore from the
+    history, which builds its form from a journal entry)."""
     try:
-        with services().locks.hold(f"{settings().cd_url}|{node.path}", lease=save_lease()) as lease:
-            return save_locked(node.path, where, form, lease)
+        with save_lock(path) as lease:
+            return save_locked(path, where, form, lease)
     except LockBusy:
         try:
-            current = cd().properties.get(node.path)
+            current = cd().properties.get(path)
         except NotFound:
-            return gone(node.path, where, form)
+            return gone(path, where, form)
         message = (
             "Not saved: someone else is saving this property right now. "
             "Your text is kept; save again in a moment."
         )
-        return editor(node.path, current, form, where, status=409, error=message)
+        return editor(path, current, form, where, status=409, error=message)
 
 
 def unchanged(path: PropertyPath, where: Where, form: EditForm) -> Response:
@@ -129,7 +157,7 @@ def save_locked(path: PropertyPath, where: Where, form: EditForm, lease: Lease) 
     """Re-read, compare with the edit's base, write the changed fields (the caller holds
     the lock). What the server already holds is never written again."""
     try:
-        current = cd().properties.get(path)
+        current = journaling.read(path)
     except NotFound:
         if request.form.get("recreate") == "1":
             return recreate(path, where, form)
@@ -165,18 +193,21 @@ def write(
             expandable=changes.expandable,
         )
     except REFUSED as err:
-        return editor(path, current, form, where, status=422, error=refusal(err))
+        message = refusal(err, sheet=path.parent)
+        return editor(path, current, form, where, status=422, error=message)
     except NotFound:
         return gone(path, where, form)
     except UpstreamUnavailable as err:
+        journaling.record_unknown(path, current, changes)
         return unconfirmed(path, where, form, current, changes, err)
     resolved = request.form.get("resolved") == "1"
     change(current_app.logger, "property.saved", path=str(path), resolved_conflict=resolved)
-    if not lease.held():
-        return lock_lost(path, where, form, saved, changes)
     if saved.modify_time is None or saved.value is None:  # a PUT answer with only some fields
         saved = cd().properties.get(path)
-    return after_write(path, saved, where, f"Saved {path.name}.")
+    recorded = journaling.record(path, current, saved)
+    if not lease.held():
+        return lock_lost(path, where, form, saved, changes)
+    return after_write(path, saved, where, journaling.said(f"Saved {path.name}.", recorded))
 
 
 def unconfirmed(
@@ -190,7 +221,7 @@ def unconfirmed(
     """A write without an answer may or may not have landed: read the property back and
     say which ("saved", "not saved", or "could not confirm"), never more than is known."""
     try:
-        now = cd().properties.get(path)
+        now = journaling.read(path)  # settles the journal's entry of unknown outcome
     except NotFound:
         return gone(path, where, form)
     except CloudBeesError:
@@ -275,13 +306,16 @@ def recreate(path: PropertyPath, where: Where, form: EditForm) -> Response:
             path, form.value, description=form.description, expandable=form.expandable
         )
     except (*REFUSED, NotFound) as err:
-        message = refusal(err, "created")
+        message = refusal(err, "created", sheet=path.parent)
         kept = replace(form, value_kept=False)
         return editor(path, None, kept, where, status=422, error=message, gone=True)
     change(current_app.logger, "property.created", path=str(path), kind="value")
     if created.modify_time is None or created.value is None:
         created = cd().properties.get(path)
-    return after_write(path, created, where, f"Created {path.name} again.")
+    recorded = journaling.record(path, None, created)
+    return after_write(
+        path, created, where, journaling.said(f"Created {path.name} again.", recorded)
+    )
 
 
 def conflict(
@@ -307,9 +341,8 @@ def conflict(
 def after_write(path: PropertyPath, prop: Property, where: Where, message: str) -> Response:
     """What a saved edit swaps in: its row or its detail; without htmx, the page."""
     if not is_htmx():
-        return redirect_to(
-            node_url(path.parent, True) if where is Where.ROW else node_url(path, False)
-        )
+        back = node_url(path.parent, True) if where is Where.ROW else node_url(path, False)
+        return notice(redirect_to(back), message)
     if where is Where.ROW:
         response = render_row(path, prop)
     else:
@@ -347,35 +380,50 @@ def create(node: Node) -> ResponseReturnValue:
         name = check_property_name(values["name"].strip())
         target = path.child(name)
         if kind == "sheet":
-            cd().properties.create_sheet(target, description=values["description"])
+            made = cd().properties.create_sheet(target, description=values["description"])
         else:
-            cd().properties.create(
+            made = cd().properties.create(
                 target,
                 values["value"],
                 description=values["description"],
                 expandable=values["expandable"] == "1",
             )
     except REFUSED as err:
-        response = new_form(path, values, refusal(err, "created"), status=422)
+        response = new_form(path, values, refusal(err, "created", sheet=path), status=422)
         if is_htmx():
             response.headers["HX-Retarget"] = "#new-form"
             response.headers["HX-Reswap"] = "innerHTML"
         return response
     change(current_app.logger, "property.created", path=str(target), kind=kind)
-    label = "sheet" if kind == "sheet" else "property"
+    created = journaling.said(
+        f"Created {'sheet' if kind == 'sheet' else 'property'} {name}.",
+        journaling.record(target, None, made),
+    )
     if not is_htmx():
-        return redirect_to(node_url(path, True))
+        return notice(redirect_to(node_url(path, True)), created)
+    return notice(table_after_create(path, name), created)
+
+
+def table_after_create(path: PropertyPath, name: str) -> Response:
+    """The sheet's table re-read after ``name`` was created in it: the page that holds the
+    new row (under the filter and sort the page shows), the row highlighted, and the
+    browser's URL set to that page."""
     query = SheetQuery.from_args({**request.args.to_dict(), **request.form.to_dict()})
+    page = read_page(path, query, locate=name)
     response = render(
         "browse/_sheet_table.html",
         path=path,
-        page=read_page(path, query),
+        page=page,
         query=query,
         links=SheetLinks.of(path),
         drafts={},
         new_created=True,
+        highlight=name,
+        recent=journaling.recent(path, page.rows),
     )
-    return notice(response, f"Created {label} {name}.")
+    shown = replace(query, page=page.page).args()
+    response.headers["HX-Replace-Url"] = header_url(node_url(path, True, **shown))
+    return response
 
 
 # -- deleting ------------------------------------------------------------------------------
@@ -390,6 +438,8 @@ def confirm_delete(node: Node) -> ResponseReturnValue:
     count = (
         count_all(cd().properties.sheet(path, recurse=True).properties) if prop.is_sheet else None
     )
+    if is_htmx() and request.args.get("ctx") == Where.DETAIL:  # the prompt on its page
+        return render("browse/_detail_confirm.html", path=path)
     if is_htmx():
         return render_row(path, prop, confirm=True, count=count)
     return render("browse/delete.html", path=path, prop=prop, count=count, crumbs=breadcrumbs(path))
@@ -406,20 +456,39 @@ def delete(node: Node) -> ResponseReturnValue:
     path = node.path
     if path.is_owner:
         abort(405)
+    recorded = True
     try:
+        before = journaling.read(path)  # the state the journal records as before
         cd().properties.delete(path)
     except PermissionDenied as err:
+        message = refusal(err, "deleted", sheet=path.parent)
         if not is_htmx():
             raise
         response = Response("", 403)
         response.headers["HX-Reswap"] = "none"
-        return notice(response, refusal(err, "deleted"), "error")
+        return notice(response, message, "error")
     except NotFound:
         pass  # already gone: the row goes away all the same
     else:
         change(current_app.logger, "property.deleted", path=str(path))
-    if Where.of(request.args.get("ctx")) is Where.DETAIL or not is_htmx():
+        recorded = journaling.record(path, before, None)
+    if request.args.get("ctx") == Where.DETAIL or not is_htmx():  # from its page: to the sheet
         response = redirect_to(node_url(path.parent, True))
     else:
-        response = Response("", 200)
-    return notice(response, f"Deleted {path.name}.")
+        response = row_removed(path.parent)
+    return notice(response, journaling.said(f"Deleted {path.name}.", recorded))
+
+
+def row_removed(sheet: PropertyPath) -> Response:
+    """200 for a row deleted by htmx: an empty body (the row goes) and, when the page's URL
+    is known (``HX-Current-URL``), the sheet's count re-read (one call) and swapped in out
+    of band, so "5 entries" becomes "4 entries"."""
+    if not request.headers.get("HX-Current-URL"):
+        return Response("", 200)
+    args = dict(parse_qsl(urlsplit(current_page()).query))
+    query = SheetQuery.from_args(args)
+    try:
+        page = read_page(sheet, query)
+    except CloudBeesError:
+        return Response("", 200)  # the delete stands; only the count stays as it was
+    return render("browse/_summary.html", page=page, query=query, oob=True)

@@ -44,9 +44,10 @@ class SheetQuery:
             page=page,
         )
 
-    def slice_request(self, page_size: int) -> SliceRequest:
-        """What to ask the service for this view, with ``page_size`` rows per page."""
-        return SliceRequest(self.q, self.sort, self.desc, self.page, page_size)
+    def slice_request(self, page_size: int, locate: str = "") -> SliceRequest:
+        """What to ask the service for this view, with ``page_size`` rows per page (the
+        page that holds ``locate``, when given and shown by the filter)."""
+        return SliceRequest(self.q, self.sort, self.desc, self.page, page_size, locate)
 
     def args(self, **changes: object) -> dict[str, str]:
         """Query-string arguments for a link that changes some of this view."""
@@ -80,6 +81,7 @@ class SheetLinks:
     edit: str
     delete: str
     row: str
+    history: str
 
     @classmethod
     def of(cls, sheet: PropertyPath) -> SheetLinks:
@@ -89,4 +91,5 @@ class SheetLinks:
             edit=url_for("editing.edit", path=node),
             delete=url_for("editing.confirm_delete", path=node),
             row=url_for("browse.row", path=node),
+            history=url_for("history.show", path=node),
         )

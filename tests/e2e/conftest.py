@@ -7,6 +7,7 @@ import os
 import re
 import shutil
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -29,6 +30,7 @@ CHROMIUM_FLAGS = [
     "--disable-quic",
     "--disable-default-apps",
 ]
+VIEWPORT = {"width": 1280, "height": 900}
 
 
 def chromium_path() -> str | None:
@@ -58,17 +60,28 @@ def e2e_emulator(tmp_path_factory: pytest.TempPathFactory) -> Iterator[EmulatorP
     emu.stop()
 
 
+@contextmanager
+def gunicorn_dashboard(
+    emulator: EmulatorProcess, folder: Path, **env: str
+) -> Iterator[DashboardProcess]:
+    """The dashboard under gunicorn on ``emulator`` with the settings ``env``, its sessions and
+    log in ``folder``; stopped after the block."""
+    dash = DashboardProcess(
+        dashboard_env(emulator.base_url, folder / "sessions", **env), folder / "gunicorn.log"
+    )
+    try:
+        yield dash
+    finally:
+        dash.stop()
+
+
 @pytest.fixture(scope="session")
 def site(
     e2e_emulator: EmulatorProcess, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[DashboardProcess]:
     folder = tmp_path_factory.mktemp("e2e-dashboard")
-    dash = DashboardProcess(
-        dashboard_env(e2e_emulator.base_url, folder / "sessions", WEB_CONCURRENCY="2"),
-        folder / "gunicorn.log",
-    )
-    yield dash
-    dash.stop()
+    with gunicorn_dashboard(e2e_emulator, folder, WEB_CONCURRENCY="2") as dash:
+        yield dash
 
 
 @pytest.fixture(scope="session")
@@ -86,6 +99,38 @@ DESIGNED = re.compile(
     r"Failed to load resource: the server responded with a status of "
     r"(409|422) "
 )
+
+
+READY = "document.body !== null && document.body.dataset.ready === '1'"
+
+
+def wait_ready(page: Any) -> None:
+    """Wait until htmx has processed the page (static/app.js sets ``data-ready`` on the
+    body): a click before that would find no htmx behaviour yet."""
+    page.wait_for_function(READY)
+
+
+def goto(page: Any, path: str) -> None:
+    """Open ``path`` and wait until the page is ready for clicks."""
+    page.goto(path)
+    wait_ready(page)
+
+
+def submit_login(page: Any, user: str | None = "admin", password: str = "changeme") -> None:
+    """Log in with the login form ``page`` shows (``user=None``: the name as it is filled
+    in already) and wait until the page it leads to is ready."""
+    if user is not None:
+        page.get_by_label("User name").fill(user)
+    page.get_by_label("Password").fill(password)
+    with page.expect_navigation():
+        page.get_by_role("button", name="Log in").click()
+    wait_ready(page)
+
+
+def shot(page: Any, name: str) -> None:
+    """Save a screenshot of the whole page as ``test-output/e2e/<name>.png``."""
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
 
 
 class Watched:
@@ -120,11 +165,23 @@ class Watched:
             dialog.accept()
 
 
+@contextmanager
+def watching(chromium: Any, base_url: str, **options: object) -> Iterator[Watched]:
+    """A watched page in a new browser context on ``base_url`` (``options``: of the context;
+    the viewport 1280 x 900 unless given). After the block the context is closed and any
+    problem collected fails the test."""
+    context = chromium.new_context(base_url=base_url, **{"viewport": VIEWPORT, **options})
+    watched = Watched(context)
+    yield watched
+    context.close()
+    assert not watched.problems, "\n".join(watched.problems)
+
+
 @pytest.fixture
 def watched(
     chromium: Any, site: DashboardProcess, request: pytest.FixtureRequest
 ) -> Iterator[Watched]:
-    context = chromium.new_context(base_url=site.url, viewport={"width": 1280, "height": 900})
+    context = chromium.new_context(base_url=site.url, viewport=VIEWPORT)
     context.add_init_script(
         "document.addEventListener('securitypolicyviolation', e => "
         "console.error('CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI));"

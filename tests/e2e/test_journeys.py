@@ -8,7 +8,7 @@ from typing import Any
 
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import SHOTS, Watched
+from tests.e2e.conftest import SHOTS, Watched, goto, submit_login, wait_ready
 from tests.support.servers import DashboardProcess, EmulatorProcess
 
 AUTH = ("admin", "changeme")
@@ -17,10 +17,20 @@ AUTH = ("admin", "changeme")
 def log_in(
     page: Any, user: str = "admin", password: str = "changeme", path: str = "/login"
 ) -> None:
-    page.goto(path)
-    page.get_by_label("User name").fill(user)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
+    goto(page, path)
+    submit_login(page, user, password)
+
+
+def expire_mid_edit(page: Any, emulator: EmulatorProcess, typed: str) -> str:
+    """Log in on a new property ``draft`` holding "before", type ``typed`` in its editor,
+    end the CloudBees CD session and press Save; returns the property's path."""
+    path = f"/projects/{emulator.new_project('e2e', draft='before')}/draft"
+    log_in(page, path=f"/login?next=/browse{path}")
+    page.get_by_role("button", name="Edit").click()
+    page.get_by_label("Value of draft").fill(typed)
+    emulator.expire_sessions("admin")
+    page.get_by_role("button", name="Save").click()
+    return path
 
 
 def row(page: Any, name: str) -> Any:
@@ -98,7 +108,7 @@ def test_4_click_to_edit_multiline_and_escape(
     assert e2e_emulator.value(f"/projects/{project}/notes") == exact
     page.goto(f"/browse/projects/{project}/notes")
     assert page.locator("pre.value").first.text_content() == exact
-    page.goto(f"/browse/projects/{project}/")
+    goto(page, f"/browse/projects/{project}/")
     row(page, "notes").get_by_role("button", name="Edit").click()
     page.get_by_label("Value of notes").fill("not to be saved")
     page.get_by_label("Value of notes").press("Escape")
@@ -129,6 +139,7 @@ def test_5_create_and_delete(watched: Watched, e2e_emulator: EmulatorProcess) ->
     row(page, "created").get_by_role("button", name="Delete").click()
     expect(row(page, "created")).to_have_count(0)
     page.reload()
+    wait_ready(page)
     expect(page.get_by_text("This sheet is empty.")).to_be_visible()
 
 
@@ -168,22 +179,14 @@ def test_6_conflict_keep_mine(
 def test_7_session_expiry_mid_edit_keeps_the_draft(
     watched: Watched, e2e_emulator: EmulatorProcess
 ) -> None:
-    project = e2e_emulator.new_project("e2e", draft="before")
-    url = f"/browse/projects/{project}/draft"
     page = watched.page
-    log_in(page, path=f"/login?next={url}")
-    page.get_by_role("button", name="Edit").click()
     typed = "typed before expiry\n  second line"
-    page.get_by_label("Value of draft").fill(typed)
-    e2e_emulator.expire_sessions("admin")
-    page.get_by_role("button", name="Save").click()
+    path = expire_mid_edit(page, e2e_emulator, typed)
     expect(page.get_by_text("Your CloudBees CD session ended")).to_be_visible()
-    page.get_by_label("User name").fill("admin")
-    page.get_by_label("Password").fill("changeme")
-    page.get_by_role("button", name="Log in").click()
-    expect(page).to_have_url(re.compile(re.escape(url) + "$"))
+    submit_login(page)
+    expect(page).to_have_url(re.compile(re.escape("/browse" + path) + "$"))
     expect(page.get_by_label("Value of draft")).to_have_value(typed)
-    assert e2e_emulator.value(f"/projects/{project}/draft") == "before"
+    assert e2e_emulator.value(path) == "before"
     page.get_by_role("button", name="Save").click()
     expect(page.locator("pre.value").first).to_have_text(typed)
 

@@ -30,6 +30,15 @@ class Client:
             self.dash.url + path, headers=headers, timeout=30, allow_redirects=allow_redirects
         )
 
+    def post(
+        self, path: str, data: dict[str, str], allow_redirects: bool = True
+    ) -> requests.Response:
+        """Post a form as a browser without JavaScript does: no htmx headers, the CSRF
+        token among the fields of ``data``."""
+        return self.http.post(
+            self.dash.url + path, data=data, allow_redirects=allow_redirects, timeout=30
+        )
+
     def hx(
         self, method: str, path: str, data: dict[str, str] | None = None, page: str | None = None
     ) -> requests.Response:
