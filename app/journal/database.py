@@ -2,11 +2,14 @@
 
 ``Database(url)`` builds the engine (nothing connects until the first unit of work).
 ``reading()`` and ``writing()`` are the units of work: a ``Session`` in one short
-transaction, committed on success; every database failure leaves them as one
-``JournalUnavailable``. SQLite runs in WAL mode with a busy timeout, and ``writing()``
-starts with ``BEGIN IMMEDIATE`` there, so a read-then-write never fails on a lock that a
-wait would have given; PostgreSQL gets a pool sized to the gunicorn threads, pre-ping and a
-connect timeout (``postgresql://`` is read as ``postgresql+psycopg://``, psycopg 3).
+transaction, committed on success; ``single_read()`` and ``write_connection()`` are plain
+connections for a save's journal work (building ORM statements there cost more than the
+database did): one read statement without a transaction around it, and one transaction.
+Every database failure leaves them as one ``JournalUnavailable``.
+SQLite runs in WAL mode with a busy timeout, and the writing ones start with ``BEGIN
+IMMEDIATE`` there, so a read-then-write never fails on a lock that a wait would have given;
+PostgreSQL gets a pool sized to the gunicorn threads, pre-ping and a connect timeout
+(``postgresql://`` is read as ``postgresql+psycopg://``, psycopg 3).
 """
 
 from __future__ import annotations
@@ -83,7 +86,8 @@ def _sqlite_hooks(engine: Engine) -> None:
     @event.listens_for(engine, "begin")
     def on_begin(connection: Connection) -> None:
         mode = connection.get_execution_options().get("sqlite_begin", "DEFERRED")
-        connection.exec_driver_sql(f"BEGIN {mode}")
+        if mode:  # "": autocommit, each statement on its own (pysqlite's commit: a no-op)
+            connection.exec_driver_sql(f"BEGIN {mode}")
 
 
 def _engine(url: URL, pool_size: int) -> Engine:
@@ -109,8 +113,12 @@ class Database:
         self.url = normalise_url(url)
         self.engine = _engine(self.url, pool_size)
         self._read = sessionmaker(self.engine, expire_on_commit=False, autoflush=False)
-        writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
-        self._write = sessionmaker(writer, expire_on_commit=False, autoflush=False)
+        self._writer = self.engine.execution_options(sqlite_begin="IMMEDIATE")
+        self._write = sessionmaker(self._writer, expire_on_commit=False, autoflush=False)
+        alone = (
+            {"sqlite_begin": ""} if self.backend == "sqlite" else {"isolation_level": "AUTOCOMMIT"}
+        )
+        self._single = self.engine.execution_options(**alone)
 
     @property
     def backend(self) -> str:
@@ -145,6 +153,20 @@ class Database:
         """A unit of work that writes: committed on success, rolled back on error."""
         with translate_errors(), self._write.begin() as session:
             yield session
+
+    @contextmanager
+    def single_read(self) -> Iterator[Connection]:
+        """A plain connection for one read statement, in autocommit (a statement is
+        atomic on its own): no BEGIN and COMMIT, which on PostgreSQL are round trips."""
+        with translate_errors(), self._single.connect() as connection:
+            yield connection
+
+    @contextmanager
+    def write_connection(self) -> Iterator[Connection]:
+        """``writing()`` as a plain connection in one transaction (Core statements):
+        committed on success, rolled back on error."""
+        with translate_errors(), self._writer.begin() as connection:
+            yield connection
 
     @contextmanager
     def connect(self, **options: Any) -> Iterator[Connection]:

@@ -4,6 +4,10 @@
 ``JournalUnavailable`` when the database fails, so a caller that already changed the
 upstream can say "saved, not recorded". When the schema could not be migrated at start
 (database down), the journal tries again at most every ``RETRY_SCHEMA`` seconds.
+
+A save calls ``observe`` and ``record``: both run SQLAlchemy Core statements built once at
+import (bound parameters, one plain connection, no ORM unit of work), since building ORM
+statements cost a save more than the database's own work did.
 """
 
 from __future__ import annotations
@@ -12,15 +16,16 @@ import logging
 import threading
 from collections.abc import Callable, Iterable, Iterator
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import Select, delete
-from sqlalchemy.orm import Session
+from sqlalchemy import Connection, Delete, Insert, Select, bindparam, delete, insert, select
 
 from app.cloudbees import Property, PropertyPath
 from app.journal import migrate, observe, queries, rows, state
 from app.journal.database import Database
 from app.journal.errors import JournalUnavailable
-from app.journal.tables import EntryRow, StateRow
+from app.journal.rows import StoredState
+from app.journal.tables import ENTRIES, EntryRow
 from app.journal.values import (
     ActivityFilter,
     Change,
@@ -38,6 +43,30 @@ RETRY_SCHEMA = 5.0
 
 PRUNE_EVERY = timedelta(days=1)
 """How often a running journal drops entries older than its retention."""
+
+INSERT_ENTRY: Insert = insert(ENTRIES).returning(ENTRIES.c.id)
+"""One entry of ``record``, its id returned."""
+
+INSERT_ENTRIES: Insert = insert(ENTRIES).returning(ENTRIES.c.id, sort_by_parameter_order=True)
+"""The entries of ``record``, one row per parameter set, their ids in that order."""
+
+LATEST_ENTRY: Select[Any] = (
+    select(ENTRIES)
+    .where(ENTRIES.c.path == bindparam("path"), ENTRIES.c.outcome != Outcome.NOT_APPLIED.value)
+    .order_by(ENTRIES.c.at.desc(), ENTRIES.c.id.desc())
+    .limit(1)
+)
+"""The newest entry of a path, as its history lists it (index ``path, at, id``)."""
+
+DELETE_ENTRY: Delete = delete(ENTRIES).where(ENTRIES.c.id == bindparam("id"))
+"""One entry, by id."""
+
+
+def _insert_entries(connection: Connection, values: list[dict[str, Any]]) -> list[int]:
+    """Insert one entry per item of ``values``; their ids, in order."""
+    if len(values) == 1:  # a save: a plain INSERT ... RETURNING, no "insertmanyvalues"
+        return [connection.execute(INSERT_ENTRY, values[0]).scalar_one()]
+    return list(connection.execute(INSERT_ENTRIES, values).scalars())
 
 
 def utc_now() -> datetime:
@@ -140,32 +169,42 @@ class Journal:
             return ()
         self._ready()
         at = self.clock()
-        with self.database.writing() as session:
-            known = state.load(session, [str(change.path) for change in changes])
-            for change in changes:
-                self._forget_own_sighting(session, known.get(str(change.path)), change, at)
-            added = [rows.entry_row(change, at, self.keep_values) for change in changes]
-            session.add_all(added)
-            session.flush()
-            for change, row in zip(changes, added, strict=True):
-                self._remember(session, change, row, at)
-            entries = tuple(rows.entry(row) for row in added)
+        values = [rows.entry_values(change, at, self.keep_values) for change in changes]
+        paths = [row["path"] for row in values]
+        with self.database.write_connection() as connection:
+            known = state.load(connection, paths)
+            for change, path in zip(changes, paths, strict=True):
+                self._forget_own_sighting(connection, known.get(path), change, path, at)
+            ids = _insert_entries(connection, values)
+            for change, path, entry_id in zip(changes, paths, ids, strict=True):
+                self._remember(connection, change, path, entry_id, at)
+        entries = tuple(
+            rows.inserted(entry_id, row, change.path)
+            for entry_id, row, change in zip(ids, values, changes, strict=True)
+        )
         self._maybe_prune()
         return entries
 
-    def _remember(self, session: Session, change: Change, row: EntryRow, at: datetime) -> None:
+    def _remember(
+        self, connection: Connection, change: Change, path: str, entry_id: int, at: datetime
+    ) -> None:
         """Move the known state of the change's path (or mark its write pending)."""
-        path = str(change.path)
         if change.outcome is Outcome.UNKNOWN:
             before = rows.stored(change.before, self.keep_values)
             columns = rows.state_columns(before, change.kind, None)
-            state.mark_pending(session, path, columns, row.id, at)
+            state.mark_pending(connection, path, columns, entry_id, at)
         else:
             after = rows.stored(change.after, self.keep_values)
-            state.put(session, path, rows.state_columns(after, change.kind, change.modify_time), at)
+            columns = rows.state_columns(after, change.kind, change.modify_time)
+            state.put(connection, path, columns, at)
 
     def _forget_own_sighting(
-        self, session: Session, known: StateRow | None, change: Change, at: datetime
+        self,
+        connection: Connection,
+        known: StoredState | None,
+        change: Change,
+        path: str,
+        at: datetime,
     ) -> None:
         """A reader may have seen this very write before it was recorded and taken it for
         an external change (the known state already shows it): drop that entry (same
@@ -176,14 +215,12 @@ class Journal:
             return
         if not _same(after, rows.known(known)):
             return
-        found = session.scalars(
-            queries.history(change.path).order_by(*queries.NEWEST_FIRST).limit(1)
-        ).first()
+        found = connection.execute(LATEST_ENTRY, {"path": path}).first()
         if found is None or found.source != "external" or found.at < at - timedelta(minutes=1):
             return
-        seen = rows.entry(found)
+        seen = rows.entry(found, change.path)
         if _same(after, seen.after) and _same(before, seen.before):
-            session.delete(found)
+            connection.execute(DELETE_ENTRY, {"id": found.id})
 
     # -- reading the upstream ------------------------------------------------------------------
     def observe(self, path: PropertyPath, prop: Property | None) -> Entry | None:
@@ -204,10 +241,10 @@ class Journal:
     ) -> tuple[Entry | None, Entry | None]:
         self._ready()
         sight = observe.Sighting.of(str(path), prop, self.clock(), self.keep_values)
-        with self.database.reading() as session:
-            row = session.get(StateRow, sight.path)
-            if not observe.needs_write(row, sight):
-                return None, None
+        with self.database.single_read() as connection:
+            row = state.load_path(connection, sight.path)
+        if not observe.needs_write(row, sight):
+            return None, None
         with self.database.writing() as session:
             applied = observe.apply(session, sight)
             session.flush()

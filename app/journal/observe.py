@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from app.cloudbees import Property, PropertyPath
 from app.journal import rows, state
+from app.journal.rows import StoredState
 from app.journal.tables import EntryRow, StateRow
 from app.journal.values import Actor, Change, Kind, Outcome, Snapshot, Source
 
@@ -47,7 +48,7 @@ class Sighting:
         return rows.state_columns(self.seen, kind or self.kind, self.modify_time)
 
 
-def changed(row: StateRow, sight: Sighting) -> bool:
+def changed(row: StoredState, sight: Sighting) -> bool:
     """True when ``sight`` differs from the known state: created, deleted, another value,
     description or expandable flag, or (for a value property) another ``modifyTime``."""
     known = rows.known(row)
@@ -60,12 +61,12 @@ def changed(row: StateRow, sight: Sighting) -> bool:
     return row.modify_time != sight.modify_time
 
 
-def _adopts_time(row: StateRow, sight: Sighting) -> bool:
+def _adopts_time(row: StoredState, sight: Sighting) -> bool:
     """The known state lacks a ``modifyTime`` that this read can fill in silently."""
     return row.present and row.modify_time is None and sight.modify_time is not None
 
 
-def needs_write(row: StateRow | None, sight: Sighting) -> bool:
+def needs_write(row: StoredState | None, sight: Sighting) -> bool:
     """Whether ``apply`` has anything to do (decided without a write lock)."""
     if row is None:
         return sight.seen is not None

@@ -1,13 +1,18 @@
 """Between the journal's rows and its domain values: ``Entry`` from an ``EntryRow``, the
-columns of a ``Change``, and a ``Snapshot`` as stored (text or hash only)."""
+columns of a ``Change``, and a ``Snapshot`` as stored (text or hash only).
+
+``StoredEntry`` and ``StoredState`` are what the conversions read: an ORM row, or a Core
+``Row`` of the same table (the save's path reads and writes without the ORM).
+"""
 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any
+from types import SimpleNamespace
+from typing import Any, Protocol
 
 from app.cloudbees import PropertyPath
-from app.journal.tables import EntryRow, StateRow
+from app.journal.tables import EntryRow
 from app.journal.values import (
     Action,
     Actor,
@@ -18,6 +23,74 @@ from app.journal.values import (
     Snapshot,
     Source,
 )
+
+
+class StoredEntry(Protocol):
+    """A ``journal_entries`` row: an ``EntryRow`` or a Core row of its table."""
+
+    @property
+    def id(self) -> int: ...
+    @property
+    def at(self) -> datetime: ...
+    @property
+    def cd_user(self) -> str: ...
+    @property
+    def sso_user(self) -> str: ...
+    @property
+    def source(self) -> str: ...
+    @property
+    def action(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def path(self) -> str: ...
+    @property
+    def before_value(self) -> str | None: ...
+    @property
+    def before_value_sha256(self) -> str | None: ...
+    @property
+    def before_description(self) -> str | None: ...
+    @property
+    def before_expandable(self) -> bool | None: ...
+    @property
+    def after_value(self) -> str | None: ...
+    @property
+    def after_value_sha256(self) -> str | None: ...
+    @property
+    def after_description(self) -> str | None: ...
+    @property
+    def after_expandable(self) -> bool | None: ...
+    @property
+    def modify_time(self) -> datetime | None: ...
+    @property
+    def change_set(self) -> str | None: ...
+    @property
+    def outcome(self) -> str: ...
+
+
+class StoredState(Protocol):
+    """A ``journal_state`` row: a ``StateRow`` or a Core row of its table."""
+
+    @property
+    def path(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def present(self) -> bool: ...
+    @property
+    def value(self) -> str | None: ...
+    @property
+    def value_sha256(self) -> str | None: ...
+    @property
+    def description(self) -> str | None: ...
+    @property
+    def expandable(self) -> bool | None: ...
+    @property
+    def modify_time(self) -> datetime | None: ...
+    @property
+    def version(self) -> int: ...
+    @property
+    def pending_entry_id(self) -> int | None: ...
 
 
 def stored(snapshot: Snapshot | None, keep_values: bool) -> Snapshot | None:
@@ -50,9 +123,9 @@ def _snapshot(
     return Snapshot(value, description or "", expandable, digest)
 
 
-def entry_row(change: Change, at: datetime, keep_values: bool) -> EntryRow:
-    """The row that records ``change`` at ``at``."""
-    return EntryRow(
+def entry_values(change: Change, at: datetime, keep_values: bool) -> dict[str, Any]:
+    """The columns (all but ``id``) of the row that records ``change`` at ``at``."""
+    return dict(
         at=at,
         cd_user=change.actor.cd_user,
         sso_user=change.actor.sso_user,
@@ -68,12 +141,23 @@ def entry_row(change: Change, at: datetime, keep_values: bool) -> EntryRow:
     )
 
 
-def entry(row: EntryRow) -> Entry:
-    """The domain value of a row."""
+def entry_row(change: Change, at: datetime, keep_values: bool) -> EntryRow:
+    """The row that records ``change`` at ``at``."""
+    return EntryRow(**entry_values(change, at, keep_values))
+
+
+def inserted(entry_id: int, values: dict[str, Any], path: PropertyPath) -> Entry:
+    """The entry of the row of ``path`` inserted with ``values`` (``entry_values``) that
+    got ``entry_id``."""
+    return entry(SimpleNamespace(id=entry_id, **values), path)
+
+
+def entry(row: StoredEntry, path: PropertyPath | None = None) -> Entry:
+    """The domain value of a row (``path``: the row's path, when the caller has it)."""
     return Entry(
         id=row.id,
         at=row.at,
-        path=PropertyPath.parse(row.path),
+        path=PropertyPath.parse(row.path) if path is None else path,
         kind=Kind(row.kind),
         action=Action(row.action),
         source=Source(row.source),
@@ -90,7 +174,7 @@ def entry(row: EntryRow) -> Entry:
     )
 
 
-def known(row: StateRow) -> Snapshot | None:
+def known(row: StoredState) -> Snapshot | None:
     """The last known state of a path (``None`` when it was last known deleted)."""
     if not row.present:
         return None

@@ -99,3 +99,10 @@ class StateRow(Base):
     seen_at: Mapped[datetime] = mapped_column(UtcDateTime())
     version: Mapped[int] = mapped_column(Integer)
     pending_entry_id: Mapped[int | None] = mapped_column(ID)
+
+
+ENTRIES = Base.metadata.tables[EntryRow.__tablename__]
+"""The ``journal_entries`` table, for Core statements."""
+
+STATE = Base.metadata.tables[StateRow.__tablename__]
+"""The ``journal_state`` table, for Core statements."""
