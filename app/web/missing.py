@@ -14,16 +14,11 @@ MAX_LOOKUPS = 3  # reads spent looking for an existing parent before giving up
 
 
 def owner_exists(owner: PropertyPath) -> bool:
-    """Whether an owner (the server, a project, an artifact or a version) exists: one read."""
-    kind, name = owner.segments[0], owner.segments[-1]
-    if kind == "server":
+    """Whether an owner (the server, a project, an artifact or a version) exists: one read
+    of its root sheet, so a path typed into a URL only ever reaches the property routes."""
+    if owner.segments[0] == "server":
         return True
-    if kind == "projects":
-        cd().projects.get(name)
-    elif kind == "artifacts":
-        cd().artifacts.get(name)
-    else:
-        cd().artifacts.version(name)
+    cd().properties.sheet(owner)
     return True
 
 
