@@ -77,11 +77,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 def cmd_db(args: argparse.Namespace) -> int:
     """``db upgrade``: migrate the journal's database (under the migration lock);
     ``db current``: print its revision. Reads only the database settings."""
-    from app.config import ConfigError, read_setting, sqlite_url
+    from app.config import ConfigError, journal_database, read_setting
     from app.journal import Database, JournalError, migrate
 
     try:
-        url = read_setting("PROPDESK_DATABASE_URL") or sqlite_url(read_setting("PROPDESK_DATA_DIR"))
+        url = journal_database(
+            read_setting("PROPDESK_DATABASE_URL"), read_setting("PROPDESK_DATA_DIR")
+        )
         database = Database(url)
     except (ConfigError, JournalError) as err:
         print(f"propdesk: {err}", file=sys.stderr)

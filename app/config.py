@@ -192,20 +192,27 @@ def database_url(name: str, raw: str) -> str:
     value = raw.strip()
     if not value:
         return ""
-    scheme, _, rest = value.partition("://")
-    if scheme in ("postgres", "postgresql", "postgresql+psycopg") and rest:
-        return "postgresql+psycopg://" + rest
-    if scheme == "sqlite" and rest.startswith("/") and rest.strip("/") not in ("", ":memory:"):
-        return value
-    raise ConfigError(
-        f"{name} must be sqlite:///<file> or postgresql+psycopg://user:password@host/db, "
-        f"not {value.split('@')[-1]!r}"
-    )
+    from app.journal.database import normalise_url  # the journal's own parser (SQLAlchemy)
+    from app.journal.errors import JournalError
+
+    try:
+        return normalise_url(value).render_as_string(hide_password=False)
+    except JournalError:
+        raise ConfigError(
+            f"{name} must be sqlite:///<file> or postgresql+psycopg://user:password@host/db, "
+            f"not {value.split('@')[-1]!r}"
+        ) from None
 
 
 def sqlite_url(folder: Path) -> str:
     """The default database: SQLite ``propdesk.sqlite3`` in the data folder."""
     return f"sqlite:///{folder.absolute() / 'propdesk.sqlite3'}"
+
+
+def journal_database(database_url: str, data_dir: Path) -> str:
+    """The journal's database URL: ``PROPDESK_DATABASE_URL``, else SQLite in the data
+    folder (for the app's settings and for ``propdesk db``)."""
+    return database_url or sqlite_url(data_dir)
 
 
 def existing_file(name: str, raw: str) -> Path | None:
@@ -633,7 +640,7 @@ class Settings:
     def database(self) -> str:
         """The journal's database URL: ``PROPDESK_DATABASE_URL``, else SQLite in the data
         folder."""
-        return self.database_url or sqlite_url(self.data_dir)
+        return journal_database(self.database_url, self.data_dir)
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:
@@ -656,6 +663,12 @@ def _check_together(settings: Settings) -> None:
         raise ConfigError(
             f"PROPDESK_REPLICAS is {settings.replicas} but the journal's database is SQLite, "
             "which replicas cannot share: set PROPDESK_DATABASE_URL=postgresql+psycopg://..."
+        )
+    if settings.replicas > 1 and settings.session_backend != "redis":
+        raise ConfigError(
+            f"PROPDESK_REPLICAS is {settings.replicas} but PROPDESK_SESSION_BACKEND is "
+            f"{settings.session_backend}: replicas share logins, login limits and edit locks "
+            "only through Redis; set PROPDESK_SESSION_BACKEND=redis"
         )
     if settings.proxy_count and not settings.trusted_proxies:
         raise ConfigError(

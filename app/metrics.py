@@ -71,7 +71,8 @@ def _registry() -> CollectorRegistry:
 def register_metrics(app: Flask, settings: Settings) -> None:
     from app.cloudbees import transport
 
-    transport.OBSERVERS.append(observe_upstream)
+    if observe_upstream not in transport.OBSERVERS:  # once per process, however many apps
+        transport.OBSERVERS.append(observe_upstream)
 
     @app.before_request
     def start_timer() -> None:

@@ -185,8 +185,7 @@ class BodyReadDeadline:
 def start_upstream_deadline() -> None:
     """Open this request's one upstream deadline (``end_upstream_deadline`` closes it)."""
     scope = ExitStack()
-    settings = services().settings
-    scope.enter_context(services().transport.deadline(settings.upstream_deadline))
+    scope.enter_context(services().transport.deadline())  # PROPDESK_UPSTREAM_DEADLINE
     g.upstream_deadline = scope
 
 

@@ -139,10 +139,12 @@ def upgrade(database: Database, target: str = "head") -> Migrated:
         before = _revision_on(connection)
         _check_known(before, database)
         command.upgrade(_config(connection), target)
-        after = _revision_on(connection)
-    if before != after:
-        log.info("journal database %s migrated from %s to %s", database.describe(), before, after)
-    return Migrated(before, after)
+        done = Migrated(before, _revision_on(connection))
+    if done.changed:
+        log.info(
+            "journal database %s migrated from %s to %s", database.describe(), before, done.after
+        )
+    return done
 
 
 def downgrade(database: Database, target: str) -> Migrated:

@@ -36,8 +36,7 @@ class FileStoreSweeper:
         finally:
             self._lock.release()
 
-    def sweep(self) -> int:
-        """Remove expired files; returns how many entries remain."""
+    def sweep(self) -> None:
+        """Remove expired files (one listing of each folder)."""
         for store in self.stores:
             store.remove_expired(self.clock())
-        return sum(store.count() for store in self.stores)

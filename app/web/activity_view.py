@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from app.journal import Action, ActivityFilter, Entry, Snapshot, Source
+from app.web.paging import page_number
 
 FIELDS = ("user", "prefix", "project", "source", "action", "since", "until")
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
@@ -65,8 +66,7 @@ class ActivityQuery:
     @classmethod
     def from_args(cls, args: Mapping[str, str]) -> ActivityQuery:
         values = {name: args.get(name, "").strip()[:500] for name in FIELDS}
-        raw_page = args.get("page", "1")
-        page = max(1, int(raw_page)) if raw_page.isdigit() else 1
+        page = page_number(args.get("page"))
         errors = []
         if values["source"] not in ("", *Source):
             errors.append(f"Unknown source {values['source']!r}")

@@ -434,12 +434,12 @@ def confirm_delete(node: Node) -> ResponseReturnValue:
     path = node.path
     if path.is_owner:
         abort(404)
+    if is_htmx() and request.args.get("ctx") == Where.DETAIL:  # the prompt on its page
+        return render("browse/_detail_confirm.html", path=path)
     prop = cd().properties.get(path)
     count = (
         count_all(cd().properties.sheet(path, recurse=True).properties) if prop.is_sheet else None
     )
-    if is_htmx() and request.args.get("ctx") == Where.DETAIL:  # the prompt on its page
-        return render("browse/_detail_confirm.html", path=path)
     if is_htmx():
         return render_row(path, prop, confirm=True, count=count)
     return render("browse/delete.html", path=path, prop=prop, count=count, crumbs=breadcrumbs(path))
@@ -458,8 +458,14 @@ def delete(node: Node) -> ResponseReturnValue:
         abort(405)
     recorded = True
     try:
-        before = journaling.read(path)  # the state the journal records as before
-        cd().properties.delete(path)
+        with save_lock(path):  # no save lands between the read and the delete
+            before = journaling.read(path)  # the state the journal records as before
+            cd().properties.delete(path)
+    except LockBusy:
+        message = f"Not deleted: someone else is saving {path.name} right now. Try again."
+        response = Response("", 409)
+        response.headers["HX-Reswap"] = "none"
+        return notice(response, message, "error")
     except PermissionDenied as err:
         message = refusal(err, "deleted", sheet=path.parent)
         if not is_htmx():

@@ -24,17 +24,13 @@ from app.web.edit_form import EditForm, FormLike, Where, fingerprint, text
 from app.web.editing import save_form, save_lock
 from app.web.history_view import Side, parse_choice, target, views, writable
 from app.web.nodes import Node, breadcrumbs, node_url, pass_node
+from app.web.paging import page_number
 
 bp = Blueprint("history", __name__)
 bp.url_value_preprocessor(pass_node)
 PAGE_SIZE = 50
 ABSENT = "absent"
 """The base of a restore when the history showed no property: any property is a change."""
-
-
-def page_number(raw: str | None) -> int:
-    """A ``page`` argument as a page number (1 when missing or not one; at most 100,000)."""
-    return min(max(1, int(raw)), 100_000) if raw and raw.isdigit() and len(raw) < 10 else 1
 
 
 def read_or_none(path: PropertyPath) -> Property | None:

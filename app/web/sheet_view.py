@@ -9,6 +9,7 @@ from flask import url_for
 from app.cloudbees import PropertyPath
 from app.cloudbees.sheets import SORTS, SliceRequest
 from app.web.nodes import Node
+from app.web.paging import page_number
 
 DEFAULTS = {"q": "", "sort": "name", "dir": "asc", "page": "1"}
 
@@ -33,10 +34,7 @@ class SheetQuery:
     @classmethod
     def from_args(cls, args: dict[str, str]) -> SheetQuery:
         sort = args.get("sort", "name")
-        try:
-            page = max(1, int(args.get("page", "1")))
-        except ValueError:
-            page = 1
+        page = page_number(args.get("page"))
         return cls(
             q=args.get("q", "").strip()[:200],
             sort=sort if sort in SORTS else "name",

@@ -17,7 +17,9 @@ from tests.support.servers import ROOT
 
 @pytest.fixture
 def served(monkeypatch: pytest.MonkeyPatch) -> list[dict[str, Any]]:
-    """What ``emulator.server.serve`` was called with, instead of serving."""
+    """What ``emulator.server.serve`` was called with, instead of serving. A stand-in on
+    purpose: these tests check only how the command line reaches ``serve``; the real
+    emulator's session expiry is driven over HTTP in test_emulator_contract.py."""
     calls: list[dict[str, Any]] = []
 
     def fake_serve(host: str, port: int, db: Path, **kwargs: Any) -> None:

@@ -29,6 +29,7 @@ def test_values_and_postgresql_spellings() -> None:
         PROPDESK_DATA_DIR="/var/lib/propdesk",
         PROPDESK_DATABASE_URL="postgres://propdesk:pw@db:5432/propdesk?sslmode=verify-full",
         PROPDESK_REPLICAS="2",
+        PROPDESK_SESSION_BACKEND="redis",
         PROPDESK_JOURNAL_DAYS="0",
         PROPDESK_JOURNAL_VALUES="0",
     )
@@ -48,6 +49,10 @@ def test_values_and_postgresql_spellings() -> None:
         (
             {"PROPDESK_REPLICAS": "3", "PROPDESK_DATABASE_URL": "sqlite:////srv/p.sqlite3"},
             "PROPDESK_REPLICAS is 3",
+        ),
+        (
+            {"PROPDESK_REPLICAS": "2", "PROPDESK_DATABASE_URL": "postgresql://db/propdesk"},
+            "set PROPDESK_SESSION_BACKEND=redis",
         ),
         ({"PROPDESK_JOURNAL_DAYS": "-1"}, "PROPDESK_JOURNAL_DAYS"),
         ({"PROPDESK_JOURNAL_VALUES": "maybe"}, "PROPDESK_JOURNAL_VALUES"),

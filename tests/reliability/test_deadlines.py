@@ -102,16 +102,16 @@ def test_the_deadline_stops_retries(slow_page: SlowPage, emu: EmulatorProcess) -
 def test_one_deadline_covers_every_call_of_a_request(
     slow_page: SlowPage, emu: EmulatorProcess
 ) -> None:
-    """The artifacts page asks twice (artifacts, then versions); at 1.2 s each, a 2 s deadline
-    leaves the second call 0.8 s, whatever the read timeout."""
+    """The artifacts page asks twice (artifacts, then versions); at 2.5 s each, a 4 s deadline
+    leaves the second call 1.5 s, whatever the read timeout."""
     _, page, elapsed = slow_page(
         "/artifacts",
-        1200,
-        PROPDESK_READ_TIMEOUT="2",
+        2500,
+        PROPDESK_READ_TIMEOUT="10",
         PROPDESK_RETRIES="0",
-        PROPDESK_UPSTREAM_DEADLINE="2",
+        PROPDESK_UPSTREAM_DEADLINE="4",
     )
     assert page.status_code == 503
-    assert "did not answer before the 2 s deadline of this request" in html.unescape(page.text)
+    assert "did not answer before the 4 s deadline of this request" in html.unescape(page.text)
     assert emu.counts() == {"GET /artifacts": 1, "GET /artifactVersions": 1}
-    assert elapsed < 2 * 1.2  # before both answers could have come
+    assert elapsed < 2 * 2.5  # before both answers could have come (1 s to spare)

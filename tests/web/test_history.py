@@ -203,6 +203,8 @@ def test_an_edit_to_a_row_shows_its_marker_for_24_hours(
     edit_to(admin, f"/projects/{project}/edited", "w")
     journal = services_of(admin.dash).journal
     url = journal.database.url.render_as_string(hide_password=False)
+    # A second journal on the app's own database, on a clock two days back: nobody can
+    # wait 24 hours for an entry to age.
     two_days_ago = open_journal(url, clock=lambda: utc_now() - timedelta(days=2))
     old_path = PropertyPath.parse(f"/projects/{project}/old")
     old = Property(id=1, name="old", value="u")
