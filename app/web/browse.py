@@ -105,9 +105,11 @@ def render_sheet(
     error: str = "",
     status: int = 200,
     highlight: str = "",
+    new_created: bool = False,
 ) -> Response:
     """A sheet's page (its table, with rows being edited and the new-entry form as
-    given, the row named ``highlight`` marked), or for htmx its table alone."""
+    given, the row named ``highlight`` marked), or for htmx its table alone
+    (``new_created``: it also empties the new-entry form)."""
     return render(
         "browse/sheet.html",
         "browse/_sheet_table.html",
@@ -121,6 +123,7 @@ def render_sheet(
         error=error,
         status=status,
         highlight=highlight,
+        new_created=new_created,
         read_only=writes_hidden(path),
         recent=journaling.recent(path, page.rows),
     )

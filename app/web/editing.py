@@ -32,7 +32,7 @@ from app.web import journaling
 from app.web.browse import expanded, read_page, render_row, render_sheet
 from app.web.edit_form import Changes, EditForm, Where, fingerprint, text
 from app.web.nodes import Node, breadcrumbs, node_url, pass_node
-from app.web.sheet_view import SheetLinks, SheetQuery
+from app.web.sheet_view import SheetQuery
 
 bp = Blueprint("editing", __name__)
 bp.url_value_preprocessor(pass_node)
@@ -410,17 +410,7 @@ def table_after_create(path: PropertyPath, name: str) -> Response:
     browser's URL set to that page."""
     query = SheetQuery.from_args({**request.args.to_dict(), **request.form.to_dict()})
     page = read_page(path, query, locate=name)
-    response = render(
-        "browse/_sheet_table.html",
-        path=path,
-        page=page,
-        query=query,
-        links=SheetLinks.of(path),
-        drafts={},
-        new_created=True,
-        highlight=name,
-        recent=journaling.recent(path, page.rows),
-    )
+    response = render_sheet(path, page, query, highlight=name, new_created=True)
     shown = replace(query, page=page.page).args()
     response.headers["HX-Replace-Url"] = header_url(node_url(path, True, **shown))
     return response

@@ -9,6 +9,8 @@ confirmation like a delete's, under the same lock and only if it is still as sho
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 
@@ -20,7 +22,7 @@ from app.logs import change
 from app.services import cd, services
 from app.web import journaling
 from app.web.diffs import diff
-from app.web.edit_form import EditForm, FormLike, Where, fingerprint, text
+from app.web.edit_form import EditForm, FormLike, Where, fingerprint
 from app.web.editing import save_form, save_lock
 from app.web.history_view import Side, parse_choice, target, views, writable
 from app.web.nodes import Node, breadcrumbs, node_url, pass_node
@@ -133,14 +135,12 @@ def restore(node: Node) -> ResponseReturnValue:
 
 def restore_form(goal: Snapshot, form: FormLike) -> EditForm:
     """An edit from the state the history page showed (its posted base) to ``goal``."""
-    return EditForm(
+    started = EditForm.from_form(form)  # the base fields, read as every save reads them
+    return replace(
+        started,
         value=goal.value or "",
         description=goal.description,
         expandable=goal.expandable,
-        base_value=text(form.get("base_value")),
-        base_description=text(form.get("base_description")),
-        base_expandable=form.get("base_expandable") == "1",
-        base_modified=form.get("base_modified") or "",
         base_digest=form.get("base_digest") or ABSENT,
     )
 
