@@ -24,6 +24,10 @@ def test_editing_the_description_keeps_the_value_bytes(
     page = watched.page
     log_in(page, path=f"/login?next=/browse{path}")
     page.get_by_role("button", name="Edit").click()
+    expect(page.get_by_label("Description")).to_be_visible()
+    value_box = page.locator("form[data-editor] textarea")
+    if value_box.count():  # htmx focuses it when the swap settles: type after that,
+        expect(value_box).to_be_focused()  # or the typing may land in the value
     page.get_by_label("Description").fill("described in a browser")
     page.get_by_role("button", name="Save").click()
     expect(page.get_by_role("status").filter(has_text="Saved odd")).to_be_visible()
