@@ -43,7 +43,8 @@ def _in_networks(address: object, networks: Iterable[Network]) -> bool:
 class TrustedProxies:
     """WSGI middleware: ``ProxyFix`` for requests whose TCP peer is a trusted proxy; from
     any other peer the ``X-Forwarded-*`` headers are dropped. A forwarded prefix that is not
-    a plain absolute path is ignored (the app then lives at the root)."""
+    a plain absolute path is ignored (the app then lives at the root); a path that starts
+    with the prefix loses it (``strip_prefix``)."""
 
     def __init__(self, app: WSGIApplication, count: int, trusted: Sequence[str]) -> None:
         self.app = app
@@ -70,7 +71,40 @@ class TrustedProxies:
         if not plain_prefix(environ.get("SCRIPT_NAME", "")):
             original = environ.get("werkzeug.proxy_fix.orig", {})
             environ["SCRIPT_NAME"] = original.get("SCRIPT_NAME") or ""
+        strip_prefix(environ, environ.get("SCRIPT_NAME", ""))
         return self.app(environ, start_response)
+
+
+def _without(prefix: str, path: str) -> str | None:
+    """``path`` after ``prefix`` when it starts with the prefix as whole segments, else ``None``."""
+    if path == prefix:
+        return ""
+    if path.startswith(prefix + "/"):
+        return path[len(prefix) :]
+    return None
+
+
+def strip_prefix(environ: WSGIEnvironment, prefix: str) -> None:
+    """Take the forwarded ``prefix`` off the path when the proxy passed the request target
+    as the client sent it (nginx's ``proxy_pass`` without a URI part, so a name's ``%2F`` or
+    ``%25`` arrives untouched): ``PATH_INFO`` and the raw target (``RAW_URI`` and
+    ``REQUEST_URI``, from which property names are read) then start after it, as when the
+    proxy strips the prefix itself. A path that does not start with the prefix is left as
+    it is (a proxy that strips the prefix itself)."""
+    if not prefix:
+        return
+    path = _without(prefix, environ.get("PATH_INFO", ""))
+    if path is None:
+        return
+    environ["PATH_INFO"] = path
+    for name in ("RAW_URI", "REQUEST_URI"):
+        raw = environ.get(name)
+        if not isinstance(raw, str):
+            continue
+        target, mark, query = raw.partition("?")
+        rest = _without(prefix, target)
+        if rest is not None:
+            environ[name] = rest + mark + query
 
 
 def register_proxy(app: Flask, settings: Settings) -> None:
