@@ -1,0 +1,302 @@
+"""The only place that does HTTP to a Buildbot master.
+
+One pooled ``requests.Session`` per thread that never keeps a server cookie (a user's
+Buildbot session travels only in an explicit ``Cookie`` header, so no user can ever call
+with another's); a (connect, read) timeout on every call; urllib3 ``Retry`` with backoff
+for reads only (never a login, never a force); no redirects followed; TLS verified against
+a CA bundle passed on every call; ``Accept: application/json`` (Buildbot pretty-prints
+text otherwise); answers larger than a cap refused.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass
+from http.cookiejar import DefaultCookiePolicy
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+import requests
+from requests.adapters import HTTPAdapter
+from urllib3.util.retry import Retry
+
+from app.buildbot.errors import (
+    BuildbotError,
+    LoginRefused,
+    OAuth2Only,
+    ServerError,
+    Unreachable,
+    error_from_answer,
+)
+from app.cloudbees.transport import encode_segment, system_ca_bundle
+
+Json = dict[str, Any]
+Params = Sequence[tuple[str, str]]
+
+
+@dataclass(frozen=True)
+class BuildbotSettings:
+    """Where and how to reach the master: ``url`` is its base (the web UI's URL)."""
+
+    url: str
+    connect_timeout: float = 3.05
+    read_timeout: float = 30.0
+    retries: int = 2
+    ca_bundle: Path | None = None
+    verify_tls: bool = True
+    max_response_bytes: int = 64 * 1024 * 1024
+
+    @property
+    def host(self) -> str:
+        return self.url.split("://", 1)[-1].split("/", 1)[0]
+
+
+@dataclass(frozen=True)
+class BuildbotSession:
+    """A user's login at the master: the cookies ``/auth/login`` set (``TWISTED_SESSION``)
+    and the user name it was made for. Never shown, never logged."""
+
+    user: str
+    cookies: tuple[tuple[str, str], ...]
+
+    def header(self) -> str:
+        return "; ".join(f"{name}={value}" for name, value in self.cookies)
+
+    def __repr__(self) -> str:
+        return f"BuildbotSession(user={self.user!r})"
+
+
+class _NoCookies(DefaultCookiePolicy):
+    """Refuse every cookie a server sets: sessions travel only in explicit headers."""
+
+    def set_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+    def return_ok(self, cookie: Any, request: Any) -> bool:
+        return False
+
+
+class BuildbotTransport:
+    """Sends calls to one master and returns parsed JSON or typed errors."""
+
+    def __init__(self, settings: BuildbotSettings) -> None:
+        self.settings = settings
+        self._local = threading.local()
+        self._verify: str | bool = (
+            str(settings.ca_bundle or system_ca_bundle()) if settings.verify_tls else False
+        )
+        self._proxies = requests.utils.get_environ_proxies(settings.url)
+
+    def _session(self) -> requests.Session:
+        session: requests.Session | None = getattr(self._local, "session", None)
+        if session is None:
+            session = requests.Session()
+            session.cookies.set_policy(_NoCookies())
+            session.trust_env = False  # proxies are read once above, the CA bundle is ours
+            retry = Retry(
+                total=self.settings.retries,
+                backoff_factor=0.2,
+                status_forcelist=(502, 503, 504),
+                allowed_methods=frozenset({"GET"}),
+                raise_on_status=False,
+                respect_retry_after_header=False,
+            )
+            adapter = HTTPAdapter(max_retries=retry)
+            session.mount("http://", adapter)
+            session.mount("https://", adapter)
+            self._local.session = session
+        return session
+
+    def url(self, segments: Sequence[str]) -> str:
+        """``<master>/api/v2/seg1/seg2``, every segment percent-encoded on its own."""
+        path = "/".join(encode_segment(s) for s in segments)
+        return self.settings.url.rstrip("/") + "/api/v2/" + path
+
+    def get(self, segments: Sequence[str], params: Params = (), *, session: Any = None) -> Json:
+        """One REST read; the JSON object, or a typed error."""
+        route = "/api/v2/" + "/".join(segments)
+        response = self._send("GET", self.url(segments), route, params=params, session=session)
+        return self._json(response, "GET", route)
+
+    def rpc(
+        self, segments: Sequence[str], method: str, params: Json, *, session: Any = None
+    ) -> Any:
+        """One JSON-RPC call (``POST`` of ``{"jsonrpc": "2.0", "method": ...}``); its
+        ``result``, or a typed error (per-field errors for -32602)."""
+        route = "/api/v2/" + "/".join(segments)
+        body = json.dumps({"jsonrpc": "2.0", "method": method, "id": 1, "params": params})
+        response = self._send(
+            "POST", self.url(segments), route, data=body.encode(), session=session
+        )
+        return self._json(response, "POST", route).get("result")
+
+    def config(self, session: BuildbotSession | None = None) -> Json:
+        """The master's web configuration (``/config``: its auth class, its version, and
+        who ``session`` is to it)."""
+        url = self.settings.url.rstrip("/") + "/config"
+        answer = self._send("GET", url, "/config", session=session)
+        return self._json(answer, "GET", "/config")
+
+    def login(self, user: str, password: str) -> BuildbotSession:
+        """Log in with HTTP Basic at ``/auth/login``; the session cookies it sets."""
+        url = self.settings.url.rstrip("/") + "/auth/login"
+        response = self._send("GET", url, "/auth/login", basic=(user, password), retry=False)
+        response.close()
+        if response.status_code == 401:
+            raise LoginRefused(
+                "Buildbot refused the user name or password", status=401, path="/auth/login"
+            )
+        if response.status_code == 302 and self._is_ours(_location(response)):
+            cookies = _session_cookies(response)
+            if cookies:
+                return BuildbotSession(user, cookies)
+        if response.status_code in (301, 302, 303, 307):
+            raise OAuth2Only(
+                "This Buildbot master logs people in through an external (OAuth2) provider, "
+                "which Buildbot's REST API cannot be used with",
+                status=response.status_code,
+                path="/auth/login",
+            )
+        raise error_from_answer(response.status_code, None, "GET", "/auth/login")
+
+    def _is_ours(self, location: str) -> bool:
+        """Whether a redirect leads back into the master (a login that worked), not to an
+        outside provider: a path of its own (not ``//host``), or an absolute URL of the
+        same scheme and host (``http://master.evil`` is not ``http://master``)."""
+        target, own = urlsplit(location), urlsplit(self.settings.url)
+        if not target.scheme and not target.netloc:
+            return location.startswith("/") and not location.startswith(("//", "/\\"))
+        return (target.scheme, target.netloc) == (own.scheme, own.netloc)
+
+    def logout(self, session: BuildbotSession) -> None:
+        """End ``session`` at the master (``/auth/logout``)."""
+        url = self.settings.url.rstrip("/") + "/auth/logout"
+        self._send("GET", url, "/auth/logout", session=session, retry=False).close()
+
+    def _send(
+        self,
+        method: str,
+        url: str,
+        route: str,
+        *,
+        params: Params = (),
+        data: bytes | None = None,
+        session: BuildbotSession | None = None,
+        basic: tuple[str, str] | None = None,
+        retry: bool = True,
+    ) -> requests.Response:
+        """Send one call with the timeouts; no answer becomes ``Unreachable``."""
+        headers = {"Accept": "application/json"}
+        if data is not None:
+            headers["Content-Type"] = "application/json"
+        if session is not None:
+            headers["Cookie"] = session.header()
+        http = self._session() if retry else _one_shot()
+        try:
+            return http.request(
+                method,
+                url,
+                params=list(params),
+                data=data,
+                headers=headers,
+                auth=basic,
+                timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+                verify=self._verify,
+                proxies=self._proxies,
+                allow_redirects=False,
+                stream=True,
+            )
+        except requests.exceptions.SSLError:
+            raise Unreachable(
+                f"TLS verification of the Buildbot master {self.settings.host} failed",
+                method=method,
+                path=route,
+            ) from None
+        except requests.exceptions.RequestException as err:
+            raise Unreachable(
+                f"The Buildbot master at {self.settings.host} is not reachable ({_why(err)})",
+                method=method,
+                path=route,
+            ) from None
+
+    def _json(self, response: requests.Response, method: str, route: str) -> Json:
+        raw = self._read_capped(response, method, route)
+        try:
+            body = json.loads(raw) if raw.strip() else {}
+        except ValueError:
+            body = None
+        if response.status_code >= 300:
+            raise error_from_answer(response.status_code, body, method, route)
+        if isinstance(body, dict) and isinstance(body.get("error"), dict):
+            raise error_from_answer(response.status_code, body, method, route)
+        if not isinstance(body, dict):
+            raise ServerError(
+                f"The Buildbot master answered something that is not JSON "
+                f"(HTTP {response.status_code})",
+                status=response.status_code,
+                method=method,
+                path=route,
+            )
+        return body
+
+    def _read_capped(self, response: requests.Response, method: str, route: str) -> bytes:
+        limit = self.settings.max_response_bytes
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            for chunk in response.iter_content(chunk_size=64 * 1024):
+                size += len(chunk)
+                if size > limit:
+                    raise ServerError(
+                        f"The Buildbot master's answer is larger than {limit} bytes",
+                        method=method,
+                        path=route,
+                    )
+                chunks.append(chunk)
+        except requests.exceptions.RequestException as err:
+            raise Unreachable(
+                f"The Buildbot master broke off its answer ({_why(err)})", method=method, path=route
+            ) from None
+        finally:
+            response.close()
+        return b"".join(chunks)
+
+
+def _one_shot() -> requests.Session:
+    """A session for one call that must not be retried (a login, a logout)."""
+    session = requests.Session()
+    session.cookies.set_policy(_NoCookies())
+    session.trust_env = False
+    return session
+
+
+def _location(response: requests.Response) -> str:
+    return str(response.headers.get("Location") or "")
+
+
+def _session_cookies(response: requests.Response) -> tuple[tuple[str, str], ...]:
+    """The cookies an answer sets, the last value of each name winning (Buildbot's login
+    sets ``TWISTED_SESSION`` twice: the anonymous one, then the user's)."""
+    found: dict[str, str] = {}
+    for line in response.raw.headers.getlist("Set-Cookie"):
+        name, _, rest = line.partition("=")
+        if name.strip() and rest:
+            found[name.strip()] = rest.split(";", 1)[0].strip()
+    return tuple(found.items())
+
+
+def _why(err: BaseException) -> str:
+    """A short reason for a failed call, without URLs."""
+    if isinstance(err, requests.exceptions.ReadTimeout):
+        return "no answer in time"
+    if isinstance(err, requests.exceptions.ConnectTimeout):
+        return "no connection in time"
+    if isinstance(err, requests.exceptions.ConnectionError):
+        return "connection refused or reset"
+    return type(err).__name__
+
+
+__all__ = ["BuildbotError", "BuildbotSession", "BuildbotSettings", "BuildbotTransport"]
