@@ -21,6 +21,24 @@ except ConfigError as err:
     sys.exit(f"propdesk: {err}")
 
 bind = _server.bind
+# Workers, threads and keep-alive, as measured (``python -m bench``, bench/PROFILE.md):
+# - A page is CPU in Python (rendering its rows, the journal's look-up: some 8 ms of a
+#   100-row page) around a wait for CloudBees CD. Python runs one thread per process at a
+#   time, so the CPU part scales with processes: one worker per usable core
+#   (``WEB_CONCURRENCY``, default ``app.config.usable_cores()``: CPU affinity, capped by a
+#   container's CPU quota). Measured on 2 cores (100-row sheet fragment, wrk, 8 and 32
+#   connections, medians of 3 interleaved runs): 2x8 (workers x threads) 98 and 103 pages/s,
+#   3x4 69 and 116, 4x2 79 and 89, 1x8 79 and 87: more processes than cores only take turns.
+# - Threads cover the waits: while one waits for CloudBees CD (often 20 ms and more) the
+#   others render; 8 per worker (``PROPDESK_THREADS``) keep a core busy up to some 60 ms of
+#   upstream latency. 2x4 served 79 and 93 pages/s; 2x16 95 and 145, more only under 32
+#   connections, on a machine other jobs kept busy (load 10-15), where more threads also
+#   win a larger share of the contended CPU; 8 is kept. Each thread keeps one upstream
+#   connection (bench: upstream connections per 100 sheet pages).
+# - Keep-alive: a browser's htmx requests come in bursts. A new TCP connection cost under
+#   0.1 ms here (/healthz 1.45-1.54 ms on a kept connection, 0.01-0.08 ms more on a new one),
+#   so kept connections save little on loopback and more across a network or TLS; an idle
+#   one costs a gthread worker only a slot in its poller, not a thread. 5 s covers a burst.
 worker_class = "gthread"  # the work is waiting on CloudBees CD: threads, not processes
 workers = _server.workers
 threads = _server.threads

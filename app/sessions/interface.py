@@ -8,6 +8,8 @@
   token is derived from the (signed) session id, so a flood of login pages writes nothing.
 - The cookie path follows the path prefix the proxy announces (``X-Forwarded-Prefix``), and
   a store that does not answer becomes ``SessionStoreUnavailable`` (a clear 503, never a 500).
+- Probes, static files and the metrics scrape (``QUIET_PATHS``) never read or write the
+  store: they get an unstored session under the id sent, and nothing of it is saved.
 """
 
 from __future__ import annotations
@@ -27,6 +29,8 @@ KEY_PREFIX = "propdesk:session:"
 BOUND_TO = "_cd_url"  # stored beside the session data: the CloudBees CD it was made for
 CSRF_FIELD = "csrf_token"  # Flask-WTF's key in the session
 NOT_WORTH_STORING = frozenset({"_permanent", CSRF_FIELD})
+QUIET_PATHS = frozenset({"/healthz", "/readyz", "/metrics"})
+"""Paths (besides static files) that need no session: the store is not asked for them."""
 
 
 class SessionStoreUnavailable(Exception):
@@ -39,6 +43,7 @@ class Session(CacheLibSession):  # type: ignore[misc]
 
     stored: bool = False
     sent_sid: str | None = None
+    quiet: bool = False  # a probe's, static file's or scrape's: never saved
 
 
 def _worth_storing(data: Session) -> bool:
@@ -74,10 +79,15 @@ class Sessions(CacheLibSessionInterface):  # type: ignore[misc]
         return fresh
 
     def open_session(self, app: Flask, req: Any) -> Session:
-        """The stored session the signed cookie names, or an unstored one."""
+        """The stored session the signed cookie names, or an unstored one (without asking
+        the store for a quiet path)."""
         sent = req.cookies.get(self.get_cookie_name(app))
         if not self.ids.valid(sent):
             return self._unstored(self._generate_sid(self.sid_length), None)
+        if quiet_path(app, req.path):
+            quiet = self._unstored(sent, sent)
+            quiet.quiet = True
+            return quiet
         try:
             data = self._retrieve_session_data(self._get_store_id(sent))
         except STORE_ERRORS as err:
@@ -125,7 +135,7 @@ class Sessions(CacheLibSessionInterface):  # type: ignore[misc]
     def save_session(self, app: Flask, session: Any, response: Response) -> None:
         """Store the session when it holds something, and set the cookie when its id is new
         to the browser (and worth having: stored, or its CSRF token was handed out)."""
-        if request.environ.get(DOWN):  # the store failed when the request began
+        if request.environ.get(DOWN) or session.quiet:  # store failed, or never asked
             return
         if session.accessed:
             response.vary.add("Cookie")
@@ -163,6 +173,12 @@ class Sessions(CacheLibSessionInterface):  # type: ignore[misc]
             samesite=self.get_cookie_samesite(app),
         )
         response.vary.add("Cookie")
+
+
+def quiet_path(app: Flask, path: str) -> bool:
+    """Whether ``path`` (inside the app) needs no session: a probe, the metrics scrape or a
+    static file."""
+    return path in QUIET_PATHS or path.startswith(f"{app.static_url_path}/")
 
 
 def check_store() -> None:

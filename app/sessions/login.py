@@ -10,10 +10,17 @@ Idle time counts from the last request: activity is rewritten at most every
 stored time may lag the last request by up to that much; the check allows exactly that lag.
 A login therefore never ends early, and ends at most ``touch_every`` (at most 5 % of the
 timeout) late.
+
+Each process remembers the activity time it last read or wrote for a session: while that
+is less than ``touch_every`` old, the stored one (never older) needs neither a read nor a
+write, so a busy login costs the activity store one read and one write per ``touch_every``
+and worker, not one read per request. An idle login is always checked against the store.
 """
 
 from __future__ import annotations
 
+import math
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -33,6 +40,7 @@ SSO_USER = "sso_user"
 EXPIRED_USER = "expired_user"  # kept after a login ended by itself: the form prefills it
 TOUCH_EVERY = 15.0  # seconds: activity is rewritten at most this often...
 IDLE_TOLERANCE = 0.05  # ...and at most this share of the idle timeout
+SEEN_MAX = 10_000  # sessions whose activity a process remembers (then it forgets the old)
 
 
 @dataclass(frozen=True)
@@ -65,6 +73,8 @@ class LoginState:
         self.lifetime = lifetime
         self.clock = clock
         self.touch_every = min(TOUCH_EVERY, IDLE_TOLERANCE * idle_timeout)
+        self._seen: dict[str, float] = {}  # session id -> activity time known to be stored
+        self._seen_lock = threading.Lock()
 
     def start(self, user: str, upstream_session: str, sso_user: str | None = None) -> None:
         """Log in: clear the session, write the login, then give it a new id."""
@@ -101,12 +111,17 @@ class LoginState:
         now = self.clock()
         if now - login.auth_time > self.lifetime:
             return None
-        last = self.activity.get(_sid())
+        sid = _sid()
+        if 0 <= now - self._seen.get(sid, -math.inf) < self.touch_every:
+            return login  # fresh here, so fresh in the store: nothing to read or write
+        last = self.activity.get(sid)
         # ``last`` lags the last request by less than ``touch_every``: allow that lag.
         if not isinstance(last, (int, float)) or now - last > self.idle_timeout + self.touch_every:
             return None
         if now - last >= self.touch_every:
-            self._touch(_sid(), now)
+            self._touch(sid, now)
+        else:
+            self._remember(sid, last)
         return login
 
     def end(self, *, keep: dict[str, Any] | None = None) -> None:
@@ -114,6 +129,8 @@ class LoginState:
         sid = _sid()
         if sid:
             self.activity.delete(sid)
+            with self._seen_lock:
+                self._seen.pop(sid, None)
         session.clear()
         if keep:
             session.update(keep)
@@ -121,3 +138,13 @@ class LoginState:
     def _touch(self, sid: str, now: float | None = None) -> None:
         stamp = self.clock() if now is None else now
         self.activity.set(sid, stamp, timeout=int(self.idle_timeout) + 60)
+        self._remember(sid, stamp)
+
+    def _remember(self, sid: str, stamp: float) -> None:
+        """Note that the store holds ``stamp`` (or later) for ``sid``; past ``SEEN_MAX``
+        sessions, forget the oldest half (they are read from the store again)."""
+        with self._seen_lock:
+            self._seen[sid] = max(stamp, self._seen.get(sid, stamp))
+            if len(self._seen) > SEEN_MAX:
+                for old in sorted(self._seen, key=self._seen.__getitem__)[: SEEN_MAX // 2]:
+                    del self._seen[old]

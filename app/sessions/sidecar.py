@@ -22,7 +22,10 @@ PREFIX = "propdesk:side:"
 
 
 def _key(name: str) -> str | None:
-    """The store key of note ``name`` of this request's session (none without an id)."""
+    """The store key of note ``name`` of this request's session (none without an id, nor
+    for a quiet request: a probe, a static file, the scrape)."""
+    if getattr(session, "quiet", False):
+        return None
     sid = str(getattr(session, "sid", "") or "")
     return f"{PREFIX}{sid}:{name}" if sid else None
 

@@ -7,7 +7,8 @@
 
 Every ``POST /login`` counts, right or wrong. The counts are shared by every gunicorn
 worker (a SQLite file beside the file sessions, or the session Redis) and a refusal is a
-429 with ``Retry-After``; no worker ever sleeps.
+429 with ``Retry-After``; no worker ever sleeps. Only ``POST /login`` pays for the limits:
+no other request asks the limiter anything (``install_login_limits``).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import time
 from collections.abc import Callable
 from typing import TypeVar, cast
 
-from flask import Response, request
+from flask import Flask, Response, request
 from limits.errors import StorageError
 
 from app.extensions import limiter
@@ -79,6 +80,15 @@ def login_limits(view: F) -> F:
         limit = limiter.limit(_limit, methods=["POST"], key_func=key, exempt_when=exempt)
         view = cast(F, limit(view))
     return view
+
+
+def install_login_limits(app: Flask) -> None:
+    """Bind the limiter to ``app``, counting only where a limit is declared: the login
+    view's decorators check their limits themselves, so the app-wide before-request check
+    Flask-Limiter adds (for default and blueprint limits, of which propdesk has none) is
+    taken out, and no other request pays for it."""
+    limiter.init_app(app)
+    app.before_request_funcs[None].remove(limiter._check_request_limit)
 
 
 def add_retry_after(response: Response) -> Response:

@@ -16,12 +16,16 @@ def test_bench_runs_and_prints_every_figure() -> None:
         load_seconds=1,
         connections=2,
         command="python -m bench (smoke)",
+        runs=2,
     )
     for figure in (
         "overhead ratio, 20 properties",
         "HTML bytes per sheet page",
         "upstream calls per sheet page | 1 |",
         "throughput ratio",
+        "fixed-cost ratio, /healthz",
+        "upstream connections per 100 sheet pages",
+        "2 runs: ",
         "RSS per gunicorn worker",
         "Versions:",
         "Machine:",
