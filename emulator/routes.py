@@ -10,7 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Literal
 
-from emulator.handlers import artifacts, projects, property_reads, property_writes, sessions
+from emulator.handlers import (
+    artifacts,
+    objects,
+    projects,
+    property_reads,
+    property_writes,
+    sessions,
+)
 from emulator.http import Handler
 
 Shape = Literal["collection", "item", "path"]
@@ -60,6 +67,7 @@ _TEMPLATES: dict[str, Methods] = {
     },
     "/repositories": {"GET": artifacts.list_repositories},
     "/repositories/{repositoryName}": {"GET": artifacts.get_repository},
+    "/objects": {"PUT": objects.find_objects},
 }
 
 

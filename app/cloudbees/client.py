@@ -10,6 +10,7 @@ from app.cloudbees.models import CdSession
 from app.cloudbees.projects import ProjectService
 from app.cloudbees.properties import PropertyService
 from app.cloudbees.repository import RepositoryPolicy, RepositoryService
+from app.cloudbees.search import SearchService
 from app.cloudbees.sessions import SessionService
 from app.cloudbees.transport import (
     DEFAULT_CONNECT_TIMEOUT,
@@ -20,6 +21,7 @@ from app.cloudbees.transport import (
     Transport,
     TransportSettings,
 )
+from app.cloudbees.tree import TreeService
 
 
 class CloudBeesClient:
@@ -37,6 +39,8 @@ class CloudBeesClient:
         self.projects = ProjectService(transport, auth)
         self.properties = PropertyService(transport, auth)
         self.artifacts = ArtifactService(transport, auth)
+        self.search = SearchService(transport, auth)
+        self.tree = TreeService(transport, auth)
 
     def repository(self, extra_hosts: tuple[str, ...] = ()) -> RepositoryService:
         """Downloads from artifact repositories with this client's session, which goes to

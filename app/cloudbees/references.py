@@ -1,4 +1,11 @@
-"""``$[...]`` property references inside raw values, and which of them are broken.
+"""``$[...]`` property references inside raw values: where each one points, and which of
+them are broken.
+
+Where a reference points follows the rule the server (and the emulator's expansion,
+``emulator/expansion.py``) uses: an absolute path names one property; a relative one is
+looked up in the referring property's sheet, then in each sheet above it up to the owner's
+root sheet, and the nearest property with a value wins. ``candidates`` lists those places in
+order; ``resolve`` reads them until one holds a value.
 
 The server's error envelope has no field naming a missing reference, so its message is
 never parsed: the references are read from the raw value and the absolute ones are checked
@@ -7,6 +14,7 @@ one by one (a bounded number of reads)."""
 from __future__ import annotations
 
 import re
+from dataclasses import dataclass
 
 from app.cloudbees.errors import NotFound, ValidationError
 from app.cloudbees.paths import PropertyPath
@@ -36,4 +44,68 @@ def broken_reference(service: PropertyService, value: str) -> str | None:
             service.get(path)
         except NotFound:
             return ref
+    return None
+
+
+@dataclass(frozen=True)
+class Piece:
+    """A part of a raw value: plain text, or (``ref`` set) one ``$[...]`` reference."""
+
+    text: str
+    ref: str | None = None
+
+
+def pieces(value: str) -> tuple[Piece, ...]:
+    """``value`` cut into text and the innermost references it holds, in order."""
+    out: list[Piece] = []
+    at = 0
+    for match in REFERENCE.finditer(value):
+        if match.start() > at:
+            out.append(Piece(value[at : match.start()]))
+        out.append(Piece(match.group(0), match.group(1).strip()))
+        at = match.end()
+    if at < len(value):
+        out.append(Piece(value[at:]))
+    return tuple(out)
+
+
+def relative_names(ref: str) -> tuple[str, ...]:
+    """The names of a relative reference (``a/b``; ``[...]`` quotes a name), checked as
+    property names (``ValidationError`` otherwise)."""
+    return PropertyPath.parse("/server/" + ref).names  # the path parser, on a neutral owner
+
+
+def candidates(referrer: PropertyPath, ref: str) -> tuple[PropertyPath, ...]:
+    """Where ``ref``, found in the value of the property at ``referrer``, may point, in the
+    order the server tries them (``ValidationError`` when it cannot name a property)."""
+    if ref.startswith("/"):
+        target = PropertyPath.parse(ref)
+        if target.is_owner:
+            raise ValidationError(f"{ref!r} names an owner, not a property")
+        return (target,)
+    names = relative_names(ref)
+    if not names:
+        raise ValidationError("An empty reference names nothing")
+    sheet = referrer.parent
+    found = [PropertyPath((*sheet.segments, *names))]
+    while not sheet.is_owner:
+        sheet = sheet.parent
+        found.append(PropertyPath((*sheet.segments, *names)))
+    return tuple(found)
+
+
+def resolve(service: PropertyService, referrer: PropertyPath, ref: str) -> PropertyPath | None:
+    """The property ``ref`` (in the value at ``referrer``) points to: the first candidate
+    holding a value, one read each; ``None`` when none does or ``ref`` names nothing."""
+    try:
+        places = candidates(referrer, ref)
+    except ValidationError:
+        return None
+    for place in places:
+        try:
+            found = service.get(place)
+        except (NotFound, ValidationError):
+            continue
+        if found.value is not None or ref.startswith("/"):
+            return place
     return None
