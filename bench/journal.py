@@ -8,16 +8,20 @@ the history and activity pages are over a big journal, each as a ratio taken in 
 
 The journal is seeded straight into its database (as the sheets are into the emulator's):
 the figures measure the pages, not the loader. SQLite always; PostgreSQL when asked for and
-installed (``tests.support.postgres`` starts one).
+installed (``tests.support.postgres`` starts one). ``python -m bench.journal`` prints
+these figures alone (by default the saves only, on both databases).
 """
 
 from __future__ import annotations
 
+import argparse
 import itertools
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -219,8 +223,8 @@ def database_url(backend: str, workdir: Path, servers: list[PostgresServer]) -> 
 def save_figure(
     backend: str, latency: int, with_j: Side, without: Side, repeat: int, warmup: int
 ) -> str:
-    """A save (re-read, write; with the journal also its read check and its entry) on both
-    dashboards, alternately."""
+    """A save (re-read, write; with the journal also its entry, checked against the
+    re-read) on both dashboards, alternately."""
     counter = itertools.count()
     a, b = paired(
         partial(timed_save, with_j, f"/projects/{PROJECT}/with", counter),
@@ -284,9 +288,10 @@ def figures(
     latencies: list[int],
     repeat: int,
     warmup: int,
-    activity_entries: int,
+    activity_entries: int | None,
 ) -> list[str]:
-    """The journal's rows of the benchmark table, per backend."""
+    """The journal's rows of the benchmark table, per backend (``activity_entries``
+    ``None``: the save figures only)."""
     prepare_upstream(emulator)
     env = dashboard_env(emulator.base_url, workdir / "nojournal" / "sessions")
     without = Side.of(NoJournalProcess(env, workdir / "nojournal.log"))
@@ -304,7 +309,8 @@ def figures(
                     emulator.set_latency(latency)
                     rows.append(save_figure(backend, latency, side, without, repeat, warmup))
                 emulator.set_latency(0)
-                rows += page_figures(backend, url, side, repeat, warmup, activity_entries)
+                if activity_entries is not None:
+                    rows += page_figures(backend, url, side, repeat, warmup, activity_entries)
             finally:
                 side.dashboard.stop()
     finally:
@@ -312,3 +318,38 @@ def figures(
         for server in servers:
             server.remove()
     return rows
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.journal``: the journal's figures alone (the emulator and the
+    dashboards started here), for measuring a change to the journal without the rest."""
+    parser = argparse.ArgumentParser(prog="python -m bench.journal", description=main.__doc__)
+    parser.add_argument("--backends", default="sqlite,postgresql")
+    parser.add_argument("--latencies", default="0,20", help="added upstream latency, ms")
+    parser.add_argument("--repeat", type=int, default=30, help="timed runs per figure")
+    parser.add_argument("--warmup", type=int, default=5)
+    parser.add_argument(
+        "--entries", type=int, default=0, help="entries the activity page lists (0: saves only)"
+    )
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="propdesk-bench-journal-"))
+    emulator = EmulatorProcess(workdir / "emulator")
+    try:
+        rows = figures(
+            emulator,
+            workdir,
+            backends=args.backends.split(","),
+            latencies=[int(x) for x in args.latencies.split(",")],
+            repeat=args.repeat,
+            warmup=args.warmup,
+            activity_entries=args.entries or None,
+        )
+    finally:
+        emulator.stop()
+        shutil.rmtree(workdir, ignore_errors=True)
+    print("\n".join(["| figure | value | detail |", "| --- | --- | --- |", *rows]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -4,7 +4,7 @@ outside the benchmark."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import replace
 from datetime import datetime
 
@@ -19,7 +19,9 @@ from app.services import attach, services
 class NullJournal(Journal):
     """A journal that writes and reads nothing (its database is never touched)."""
 
-    def record(self, changes: Iterable[Change]) -> tuple[Entry, ...]:
+    def record(
+        self, changes: Iterable[Change], seen: Mapping[PropertyPath, Property | None] | None = None
+    ) -> tuple[Entry, ...]:
         return ()
 
     def observe(self, path: PropertyPath, prop: Property | None) -> Entry | None:

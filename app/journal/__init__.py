@@ -10,10 +10,12 @@ Recording a change, after the upstream answered (one insert per change)::
     change = Change.between(path, before_prop, after_prop, Actor(cd_user, sso_user))
     try:
         journal.record([change])            # several changes: pass change_set=new_change_set()
+        # a save: journal.record([change], seen={path: re_read}) checks its re-read too
     except JournalUnavailable:
         ...                                 # "saved, not recorded"; count it, never a 500
 
-    # a write that timed out: record it with outcome=Outcome.UNKNOWN; the next read settles it
+    # a save, create or delete that timed out: record it with outcome=Outcome.UNKNOWN (the
+    # state it meant to leave as ``after``); the next read settles it
 
 Reading the upstream (a property's page, an editor, a save's re-read; the property read
 raw, ``expand=False``; ``None`` when it answered "not found")::
@@ -40,7 +42,8 @@ is ``None``, ``value_sha256`` set, ``value_hidden`` true): diffs can say "change
 
 Modules: ``values`` (domain values), ``errors``, ``database`` (engine, units of work),
 ``tables`` (models), ``migrate`` and ``migrations/`` (Alembic), ``journal`` (the API),
-``observe`` and ``state`` (external changes), ``queries``, ``rows``, ``startup``.
+``onestep`` (a save's record in one PostgreSQL statement), ``observe`` and ``state``
+(external changes), ``queries``, ``rows``, ``startup``.
 """
 
 from app.journal.database import Database

@@ -8,21 +8,28 @@ database did): one read statement without a transaction around it, and one trans
 Every database failure leaves them as one ``JournalUnavailable``.
 SQLite runs in WAL mode with a busy timeout, and the writing ones start with ``BEGIN
 IMMEDIATE`` there, so a read-then-write never fails on a lock that a wait would have given;
-PostgreSQL gets a pool sized to the gunicorn threads, pre-ping and a connect timeout
+PostgreSQL gets a pool sized to the gunicorn threads and a connect timeout
 (``postgresql://`` is read as ``postgresql+psycopg://``, psycopg 3).
+
+Dead connections: a ping on every checkout was a round trip on every unit of work (a save
+made four). The pool pings only a connection that idled longer than ``PING_IDLE`` seconds,
+recycles connections after ``RECYCLE`` seconds, and ``autocommit(work)`` runs its work once
+more on a fresh connection when the first turned out dead (a server restart since its last
+use): the cases a ping per checkout caught, at a round trip per restart instead of per use.
 """
 
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import URL, make_url
-from sqlalchemy.exc import ArgumentError, DBAPIError
+from sqlalchemy.exc import ArgumentError, DBAPIError, DisconnectionError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -34,7 +41,15 @@ BUSY_TIMEOUT = 15.0
 CONNECT_TIMEOUT = 5
 """Seconds to wait for a PostgreSQL connection (unless the URL sets ``connect_timeout``)."""
 
+PING_IDLE = 2.0
+"""Seconds a pooled PostgreSQL connection may idle before its next checkout pings it."""
+
+RECYCLE = 1800
+"""Seconds after which the pool replaces a PostgreSQL connection (idle proxies and
+firewalls drop connections silently)."""
+
 BACKENDS = ("sqlite", "postgresql")
+T = TypeVar("T")
 
 
 def normalise_url(text: str) -> URL:
@@ -96,14 +111,36 @@ def _engine(url: URL, pool_size: int) -> Engine:
         _sqlite_hooks(engine)
         return engine
     connect_args = {} if "connect_timeout" in url.query else {"connect_timeout": CONNECT_TIMEOUT}
-    return create_engine(
+    engine = create_engine(
         url,
         pool_size=pool_size,
         max_overflow=pool_size,
         pool_timeout=10,
-        pool_pre_ping=True,
+        pool_recycle=RECYCLE,
+        pool_use_lifo=True,  # the busiest connections stay warm; spare ones idle (and ping)
         connect_args=connect_args,
     )
+    _ping_when_idle(engine)
+    return engine
+
+
+def _ping_when_idle(engine: Engine) -> None:
+    """Ping a pooled connection at checkout only when it idled longer than ``PING_IDLE``
+    (a dead one is replaced by the pool, as ``pool_pre_ping`` does on every checkout)."""
+
+    @event.listens_for(engine, "checkin")
+    def on_checkin(dbapi_connection: Any, record: Any) -> None:
+        record.info["idle_since"] = time.monotonic()
+
+    @event.listens_for(engine, "checkout")
+    def on_checkout(dbapi_connection: Any, record: Any, proxy: Any) -> None:
+        since = record.info.pop("idle_since", None)
+        if since is None or time.monotonic() - since <= PING_IDLE:
+            return
+        try:
+            engine.dialect.do_ping(dbapi_connection)
+        except Exception as err:  # the pool reconnects on DisconnectionError
+            raise DisconnectionError(f"pooled connection dead after idling: {err}") from err
 
 
 class Database:
@@ -160,6 +197,25 @@ class Database:
         atomic on its own): no BEGIN and COMMIT, which on PostgreSQL are round trips."""
         with translate_errors(), self._single.connect() as connection:
             yield connection
+
+    def autocommit(
+        self, work: Callable[[Connection], T], again: Callable[[], T] | None = None
+    ) -> T:
+        """Run ``work`` on a plain connection in autocommit (each statement commits on its
+        own: no BEGIN and COMMIT round trips). When the connection turned out dead (the
+        server restarted since the pool last used it), ``again`` runs instead, or by
+        default ``work`` once more on a fresh connection; a second failure raises."""
+        with translate_errors():
+            try:
+                with self._single.connect() as connection:
+                    return work(connection)
+            except DBAPIError as err:
+                if not err.connection_invalidated:
+                    raise
+            if again is not None:
+                return again()
+            with self._single.connect() as connection:
+                return work(connection)
 
     @contextmanager
     def write_connection(self) -> Iterator[Connection]:

@@ -5,23 +5,35 @@
 upstream can say "saved, not recorded". When the schema could not be migrated at start
 (database down), the journal tries again at most every ``RETRY_SCHEMA`` seconds.
 
-A save calls ``observe`` and ``record``: both run SQLAlchemy Core statements built once at
-import (bound parameters, one plain connection, no ORM unit of work), since building ORM
-statements cost a save more than the database's own work did.
+A save calls ``record`` with its re-read (``seen``), other reads call ``observe``: both run
+SQLAlchemy Core statements built once at import (bound parameters, one plain connection, no
+ORM unit of work), since building ORM statements cost a save more than the database's own
+work did. On PostgreSQL a save is one round trip (``onestep``: the re-read checked, the
+entry inserted, the known state moved, in one statement in autocommit) and a read one
+SELECT; on SQLite a save is one transaction.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Delete, Insert, Select, bindparam, delete, insert, select
+from sqlalchemy import (
+    Connection,
+    Delete,
+    Insert,
+    Select,
+    bindparam,
+    delete,
+    insert,
+    select,
+)
 
 from app.cloudbees import Property, PropertyPath
-from app.journal import migrate, observe, queries, rows, state
+from app.journal import migrate, observe, onestep, queries, rows, state
 from app.journal.database import Database
 from app.journal.errors import JournalUnavailable
 from app.journal.rows import StoredState
@@ -52,11 +64,23 @@ INSERT_ENTRIES: Insert = insert(ENTRIES).returning(ENTRIES.c.id, sort_by_paramet
 
 LATEST_ENTRY: Select[Any] = (
     select(ENTRIES)
-    .where(ENTRIES.c.path == bindparam("path"), ENTRIES.c.outcome != Outcome.NOT_APPLIED.value)
+    .where(
+        ENTRIES.c.path == bindparam("path"),
+        ENTRIES.c.outcome != Outcome.NOT_APPLIED.value,
+        ENTRIES.c.id != bindparam("own"),
+    )
     .order_by(ENTRIES.c.at.desc(), ENTRIES.c.id.desc())
     .limit(1)
 )
-"""The newest entry of a path, as its history lists it (index ``path, at, id``)."""
+"""The newest entry of a path as its history lists it (index ``path, at, id``), other
+than the entry ``own`` (0: none) just written."""
+
+SAME_ENTRY: Select[Any] = select(ENTRIES.c.id).where(
+    *(ENTRIES.c[name] == bindparam(name) for name in ("path", "at", "source", "action")),
+    ENTRIES.c.cd_user == bindparam("cd_user"),
+)
+"""An entry already written with these columns (a retried record whose first try may
+have landed before its connection died)."""
 
 DELETE_ENTRY: Delete = delete(ENTRIES).where(ENTRIES.c.id == bindparam("id"))
 """One entry, by id."""
@@ -160,24 +184,36 @@ class Journal:
         return DatabaseState(status, self.database.backend, revision, migrate.head())
 
     # -- writing -------------------------------------------------------------------------------
-    def record(self, changes: Iterable[Change]) -> tuple[Entry, ...]:
+    def record(
+        self, changes: Iterable[Change], seen: Mapping[PropertyPath, Property | None] | None = None
+    ) -> tuple[Entry, ...]:
         """Write one entry per change (after the upstream answered), in one transaction,
         and make each change's state the known one (unknown outcomes: pending until the
-        next read). Returns the entries as stored."""
+        next read). ``seen``: what the writes' own re-reads showed, by path, not yet shown
+        to ``observe``: checked against the known states in the same transaction (on
+        PostgreSQL a single change: the same statement) and observed first only when
+        they differ. Returns the entries as stored."""
         changes = list(changes)
         if not changes:
             return ()
         self._ready()
+        seen = seen or {}
+        if len(changes) == 1 and self.database.backend == "postgresql":
+            return self._record_single(changes[0], seen)
         at = self.clock()
         values = [rows.entry_values(change, at, self.keep_values) for change in changes]
-        paths = [row["path"] for row in values]
         with self.database.write_connection() as connection:
-            known = state.load(connection, paths)
-            for change, path in zip(changes, paths, strict=True):
-                self._forget_own_sighting(connection, known.get(path), change, path, at)
-            ids = _insert_entries(connection, values)
-            for change, path, entry_id in zip(changes, paths, ids, strict=True):
-                self._remember(connection, change, path, entry_id, at)
+            ids = self._record_all(connection, changes, values, at, seen)
+        if ids is None:  # a re-read is not the known state: observe it first, then record
+            for path, prop in seen.items():
+                self._observe(path, prop)
+            return self.record(changes)
+        return self._recorded(changes, values, ids)
+
+    def _recorded(
+        self, changes: list[Change], values: list[dict[str, Any]], ids: list[int]
+    ) -> tuple[Entry, ...]:
+        """The entries just written (and the retention applied, once a day)."""
         entries = tuple(
             rows.inserted(entry_id, row, change.path)
             for entry_id, row, change in zip(ids, values, changes, strict=True)
@@ -185,17 +221,102 @@ class Journal:
         self._maybe_prune()
         return entries
 
+    def _record_single(
+        self, change: Change, seen: Mapping[PropertyPath, Property | None]
+    ) -> tuple[Entry, ...]:
+        """One change on PostgreSQL, in one statement. With the write's re-read in
+        ``seen``, the statement writes only if the known state is what that read showed;
+        else the read is observed first (an external change, a pending write settled)
+        and the change recorded after it."""
+        at = self.clock()
+        values = rows.entry_values(change, at, self.keep_values)
+        shown = None
+        if change.path in seen:
+            sight = observe.Sighting.of(str(change.path), seen[change.path], at, self.keep_values)
+            shown = sight.columns()
+        entry_id = self._record_one(change, values, at, shown)
+        if entry_id is None:  # the known state is not what the re-read showed
+            self._observe(change.path, seen[change.path])
+            return self._record_single(change, {})
+        return self._recorded([change], [values], [entry_id])
+
+    def _record_all(
+        self,
+        connection: Connection,
+        changes: list[Change],
+        values: list[dict[str, Any]],
+        at: datetime,
+        seen: Mapping[PropertyPath, Property | None] | None = None,
+    ) -> list[int] | None:
+        """``record`` in the transaction of ``connection``: read the known states, insert
+        the entries, move the states; ``None`` (nothing written) when a read in ``seen``
+        is not the known state of its path (it has to be observed first)."""
+        paths = [row["path"] for row in values]
+        known = state.load(connection, paths)
+        for path, prop in (seen or {}).items():
+            sight = observe.Sighting.of(str(path), prop, at, self.keep_values)
+            if observe.needs_write(known.get(str(path)), sight):
+                return None
+        for change, path in zip(changes, paths, strict=True):
+            self._forget_own_sighting(connection, known.get(path), change, path, at)
+        ids = _insert_entries(connection, values)
+        for change, path, entry_id in zip(changes, paths, ids, strict=True):
+            self._remember(connection, change, path, entry_id, at)
+        return ids
+
+    def _record_one(
+        self,
+        change: Change,
+        values: dict[str, Any],
+        at: datetime,
+        seen: dict[str, Any] | None = None,
+    ) -> int | None:
+        """One change on PostgreSQL: one statement (``onestep``) in autocommit; with
+        ``seen`` (the state columns the write's re-read showed) only if the known state is
+        that, else nothing is written (``None``). A reader that saw this write first is
+        forgotten afterwards (rare: a second statement)."""
+        params = onestep.parameters(values, self._state_after(change), seen)
+
+        def once(connection: Connection) -> tuple[int | None, StoredState | None]:
+            row = connection.execute(onestep.statement(change.outcome, seen), params).first()
+            if row is None or row.id is None:
+                return None, None
+            return row.id, onestep.known_before(row)
+
+        def again() -> tuple[int | None, StoredState | None]:
+            """The connection died unanswered: the first try may have landed."""
+            with self.database.write_connection() as connection:
+                found = connection.execute(SAME_ENTRY, values).scalar()
+            if found is not None or seen is not None:
+                return found, None  # landed, or: observe the read first, then record
+            with self.database.write_connection() as connection:
+                ids = self._record_all(connection, [change], [values], at)
+            return ids[0] if ids else None, None
+
+        entry_id, known = self.database.autocommit(once, again)
+        if entry_id is not None and known is not None and self._own_sighting(known, change):
+            self.database.autocommit(
+                lambda c: self._drop_sighting(c, change, values["path"], at, entry_id)
+            )
+        return entry_id
+
+    def _state_after(self, change: Change) -> dict[str, Any]:
+        """The state columns of a path after ``change``: what it wrote, or (outcome
+        unknown) the state before it, kept until a read settles it."""
+        if change.outcome is Outcome.UNKNOWN:
+            before = rows.stored(change.before, self.keep_values)
+            return rows.state_columns(before, change.kind, None)
+        after = rows.stored(change.after, self.keep_values)
+        return rows.state_columns(after, change.kind, change.modify_time)
+
     def _remember(
         self, connection: Connection, change: Change, path: str, entry_id: int, at: datetime
     ) -> None:
         """Move the known state of the change's path (or mark its write pending)."""
+        columns = self._state_after(change)
         if change.outcome is Outcome.UNKNOWN:
-            before = rows.stored(change.before, self.keep_values)
-            columns = rows.state_columns(before, change.kind, None)
             state.mark_pending(connection, path, columns, entry_id, at)
         else:
-            after = rows.stored(change.after, self.keep_values)
-            columns = rows.state_columns(after, change.kind, change.modify_time)
             state.put(connection, path, columns, at)
 
     def _forget_own_sighting(
@@ -209,16 +330,29 @@ class Journal:
         """A reader may have seen this very write before it was recorded and taken it for
         an external change (the known state already shows it): drop that entry (same
         path, same before and after, within the last minute)."""
+        if known is not None and self._own_sighting(known, change):
+            self._drop_sighting(connection, change, path, at, 0)
+
+    def _own_sighting(self, known: StoredState, change: Change) -> bool:
+        """The known state already shows what ``change`` wrote (a reader may have taken
+        it for an external change)."""
         after = rows.stored(change.after, self.keep_values)
         before = rows.stored(change.before, self.keep_values)
-        if known is None or change.outcome is not Outcome.DONE or _same(after, before):
-            return
-        if not _same(after, rows.known(known)):
-            return
-        found = connection.execute(LATEST_ENTRY, {"path": path}).first()
+        if change.outcome is not Outcome.DONE or _same(after, before):
+            return False
+        return _same(after, rows.known(known))
+
+    def _drop_sighting(
+        self, connection: Connection, change: Change, path: str, at: datetime, own: int
+    ) -> None:
+        """Drop the newest entry of ``path`` (other than ``own``) when it is an external
+        entry of the last minute with the change's before and after."""
+        found = connection.execute(LATEST_ENTRY, {"path": path, "own": own}).first()
         if found is None or found.source != "external" or found.at < at - timedelta(minutes=1):
             return
         seen = rows.entry(found, change.path)
+        after = rows.stored(change.after, self.keep_values)
+        before = rows.stored(change.before, self.keep_values)
         if _same(after, seen.after) and _same(before, seen.before):
             connection.execute(DELETE_ENTRY, {"id": found.id})
 
@@ -241,8 +375,7 @@ class Journal:
     ) -> tuple[Entry | None, Entry | None]:
         self._ready()
         sight = observe.Sighting.of(str(path), prop, self.clock(), self.keep_values)
-        with self.database.single_read() as connection:
-            row = state.load_path(connection, sight.path)
+        row = self.database.autocommit(lambda connection: state.load_path(connection, sight.path))
         if not observe.needs_write(row, sight):
             return None, None
         with self.database.writing() as session:

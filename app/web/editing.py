@@ -32,10 +32,12 @@ from app.web import journaling
 from app.web.browse import expanded, read_page, render_row, render_sheet
 from app.web.edit_form import Changes, EditForm, Where, fingerprint, text
 from app.web.nodes import Node, breadcrumbs, node_url, pass_node
+from app.web.references import missing_before_save
 from app.web.sheet_view import SheetQuery
 
 bp = Blueprint("editing", __name__)
 bp.url_value_preprocessor(pass_node)
+bp.after_request(journaling.observe_the_rest)
 REFUSED = (PermissionDenied, ValidationError, Conflict)
 LEASE_MARGIN = 15.0  # seconds the save lock outlives the upstream deadline
 LOCK_LOST_BEFORE = (
@@ -83,10 +85,12 @@ def editor(
     error: str = "",
     status: int = 200,
     gone: bool = False,
+    missing: tuple[str, ...] = (),
 ) -> Response:
     """The editor fragment for htmx, or the property's page with the editor open. ``prop``
     (when known) shows the exact value of an editor that cannot carry it; ``gone``: the
-    property was deleted, so the editor offers to create it again."""
+    property was deleted, so the editor offers to create it again; ``missing``: references
+    of the typed value that name no property, so it asks whether to save anyway."""
     fragment = "browse/_row_edit.html" if where is Where.ROW else "browse/_detail_edit.html"
     return render(
         "browse/property.html",
@@ -97,6 +101,7 @@ def editor(
         ctx=where,
         error=error,
         gone=gone,
+        missing=missing,
         crumbs=breadcrumbs(path),
         expanded=None,
         status=status,
@@ -118,6 +123,9 @@ def save(node: Node) -> ResponseReturnValue:
     form = EditForm.from_form(request.form)
     if not form.touched and request.form.get("recreate") != "1":
         return unchanged(node.path, where, form)
+    if missing := missing_before_save(form, request.form):  # "save anyway?" first
+        gone = request.form.get("recreate") == "1"
+        return editor(node.path, None, form, where, status=422, gone=gone, missing=missing)
     return save_form(node.path, where, form)
 
 
@@ -157,7 +165,7 @@ def save_locked(path: PropertyPath, where: Where, form: EditForm, lease: Lease) 
     """Re-read, compare with the edit's base, write the changed fields (the caller holds
     the lock). What the server already holds is never written again."""
     try:
-        current = journaling.read(path)
+        current = journaling.read_to_write(path)
     except NotFound:
         if request.form.get("recreate") == "1":
             return recreate(path, where, form)
@@ -309,6 +317,8 @@ def recreate(path: PropertyPath, where: Where, form: EditForm) -> Response:
         message = refusal(err, "created", sheet=path.parent)
         kept = replace(form, value_kept=False)
         return editor(path, None, kept, where, status=422, error=message, gone=True)
+    except UpstreamUnavailable as err:
+        return recreate_unconfirmed(path, where, form, err)
     change(current_app.logger, "property.created", path=str(path), kind="value")
     if created.modify_time is None or created.value is None:
         created = cd().properties.get(path)
@@ -318,11 +328,39 @@ def recreate(path: PropertyPath, where: Where, form: EditForm) -> Response:
     )
 
 
+def recreate_unconfirmed(
+    path: PropertyPath, where: Where, form: EditForm, err: UpstreamUnavailable
+) -> Response:
+    """Creating a deleted property again got no answer: journaled as of unknown outcome,
+    then read back (which settles that entry) to say whether it landed."""
+    intended = Property(
+        id=None,
+        name=path.name,
+        value=form.value,
+        description=form.description,
+        expandable=form.expandable,
+    )
+    journaling.record_unanswered(path, None, intended)
+    try:
+        found = journaling.read_or_none(path)
+    except CloudBeesError:
+        found = None
+    if found is not None:
+        message = f"Created {path.name} again: CloudBees CD answered late ({err.message})."
+        return after_write(path, found, where, message)
+    message = (
+        f"Could not confirm that {path.name} was created again: {err.message}. Your text is "
+        "kept; creating it again is safe (it says if it exists)."
+    )
+    return failed(path, None, replace(form, value_kept=False), where, message)
+
+
 def conflict(
     path: PropertyPath, current: Property, form: EditForm, where: Where, *, note: str = ""
 ) -> Response:
     """409: the three versions side by side (theirs, yours, the base). ``note`` replaces
-    "nothing was saved" when a write may have landed."""
+    "nothing was saved" when a write may have landed. The conflict of a restore keeps it
+    a restore: "Keep mine" posts the restore again (recorded as ``revert``)."""
     response = render(
         "browse/conflict.html",
         "browse/_conflict.html",
@@ -332,6 +370,7 @@ def conflict(
         theirs=EditForm.start(current),
         ctx=where,
         note=note,
+        restore=journaling.restore_choice(),
         crumbs=breadcrumbs(path),
         status=409,
     )
@@ -389,19 +428,65 @@ def create(node: Node) -> ResponseReturnValue:
                 expandable=values["expandable"] == "1",
             )
     except REFUSED as err:
-        response = new_form(path, values, refusal(err, "created", sheet=path), status=422)
-        if is_htmx():
-            response.headers["HX-Retarget"] = "#new-form"
-            response.headers["HX-Reswap"] = "innerHTML"
-        return response
+        return new_form_again(path, values, refusal(err, "created", sheet=path), 422)
+    except UpstreamUnavailable as err:
+        return create_unconfirmed(path, name, values, err)
     change(current_app.logger, "property.created", path=str(target), kind=kind)
     created = journaling.said(
         f"Created {'sheet' if kind == 'sheet' else 'property'} {name}.",
         journaling.record(target, None, made),
     )
+    return created_answer(path, name, created)
+
+
+def new_form_again(path: PropertyPath, values: dict[str, str], error: str, status: int) -> Response:
+    """The new-entry form again, with the user's entries and why it did not create."""
+    response = new_form(path, values, error, status=status)
+    if is_htmx():
+        response.headers["HX-Retarget"] = "#new-form"
+        response.headers["HX-Reswap"] = "innerHTML"
+    return response
+
+
+def created_answer(path: PropertyPath, name: str, message: str) -> Response:
+    """What a create answers: the sheet's table with the new row, or (no htmx) the sheet."""
     if not is_htmx():
-        return notice(redirect_to(node_url(path, True)), created)
-    return notice(table_after_create(path, name), created)
+        return notice(redirect_to(node_url(path, True)), message)
+    return notice(table_after_create(path, name), message)
+
+
+def create_unconfirmed(
+    path: PropertyPath, name: str, values: dict[str, str], err: UpstreamUnavailable
+) -> Response:
+    """A create without an answer: journaled as of unknown outcome, then read back (which
+    settles that entry) to say whether it landed."""
+    sheet = values["kind"] == "sheet"
+    intended = Property(
+        id=None,
+        name=name,
+        value=None if sheet else values["value"],
+        description=values["description"],
+        expandable=sheet or values["expandable"] == "1",
+        property_sheet_id=0 if sheet else None,
+    )
+    target = path.child(name)
+    journaling.record_unanswered(target, None, intended)
+    try:
+        found = journaling.read_or_none(target)
+    except CloudBeesError:
+        message = (
+            f"Could not confirm the create: {err.message}, and reading {name} back failed "
+            "too. Your entries are kept; creating again is safe (it says if it exists)."
+        )
+        return new_form_again(path, values, message, 503)
+    if found is None:
+        message = (
+            f"Not created so far: {err.message}, and {name} does not exist (a late create "
+            "may still land). Your entries are kept; creating again is safe."
+        )
+        return new_form_again(path, values, message, 503)
+    message = f"Created {name}: CloudBees CD answered late ({err.message}), but it exists now."
+    return created_answer(path, name, message)
 
 
 def table_after_create(path: PropertyPath, name: str) -> Response:
@@ -450,7 +535,10 @@ def delete(node: Node) -> ResponseReturnValue:
     try:
         with save_lock(path):  # no save lands between the read and the delete
             before = journaling.read(path)  # the state the journal records as before
-            cd().properties.delete(path)
+            try:
+                cd().properties.delete(path)
+            except UpstreamUnavailable as err:
+                return delete_unconfirmed(path, before, err)
     except LockBusy:
         message = f"Not deleted: someone else is saving {path.name} right now. Try again."
         response = Response("", 409)
@@ -468,11 +556,43 @@ def delete(node: Node) -> ResponseReturnValue:
     else:
         change(current_app.logger, "property.deleted", path=str(path))
         recorded = journaling.record(path, before, None)
+    return deleted_answer(path, journaling.said(f"Deleted {path.name}.", recorded))
+
+
+def deleted_answer(path: PropertyPath, message: str) -> Response:
+    """What a delete answers: the row goes (htmx), or (from its page) off to the sheet."""
     if request.args.get("ctx") == Where.DETAIL or not is_htmx():  # from its page: to the sheet
         response = redirect_to(node_url(path.parent, True))
     else:
         response = row_removed(path.parent)
-    return notice(response, journaling.said(f"Deleted {path.name}.", recorded))
+    return notice(response, message)
+
+
+def delete_unconfirmed(path: PropertyPath, before: Property, err: UpstreamUnavailable) -> Response:
+    """A delete without an answer: journaled as of unknown outcome, then read back (which
+    settles that entry) to say whether it landed (the caller holds the save lock)."""
+    journaling.record_unanswered(path, before, None)
+    try:
+        still = journaling.read_or_none(path)
+    except CloudBeesError:
+        message = (
+            f"Could not confirm the delete: {err.message}, and reading {path.name} back "
+            "failed too. Reload to see whether it is gone."
+        )
+    else:
+        if still is None:
+            return deleted_answer(
+                path, f"Deleted {path.name}: CloudBees CD answered late ({err.message})."
+            )
+        message = (
+            f"Not deleted so far: {err.message}, and {path.name} is still there (a late "
+            "delete may still land). Try again."
+        )
+    if not is_htmx():
+        return notice(redirect_to(node_url(path, False)), message, "error")
+    response = Response("", 503)
+    response.headers["HX-Reswap"] = "none"
+    return notice(response, message, "error")
 
 
 def row_removed(sheet: PropertyPath) -> Response:

@@ -14,7 +14,7 @@ from dataclasses import replace
 from flask import Blueprint, Response, abort, current_app, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app.cloudbees import NotFound, Property, PropertyPath
+from app.cloudbees import NotFound, Property, PropertyPath, UpstreamUnavailable
 from app.edit_lock import LockBusy
 from app.htmx import notice, redirect_to, render
 from app.journal import Entry, Kind, Snapshot, Source
@@ -23,31 +23,24 @@ from app.services import cd, services
 from app.web import journaling
 from app.web.diffs import diff
 from app.web.edit_form import EditForm, FormLike, Where, fingerprint
-from app.web.editing import save_form, save_lock
+from app.web.editing import delete_unconfirmed, save_form, save_lock
 from app.web.history_view import Side, parse_choice, target, views, writable
 from app.web.nodes import Node, breadcrumbs, node_url, pass_node
 from app.web.paging import page_number
 
 bp = Blueprint("history", __name__)
 bp.url_value_preprocessor(pass_node)
+bp.after_request(journaling.observe_the_rest)  # a restore's re-read (``save_form``)
 PAGE_SIZE = 50
 ABSENT = "absent"
 """The base of a restore when the history showed no property: any property is a change."""
-
-
-def read_or_none(path: PropertyPath) -> Property | None:
-    """The property read raw and shown to the journal, or ``None`` when it is not there."""
-    try:
-        return journaling.read(path)
-    except NotFound:
-        return None
 
 
 @bp.get("/history/<node:path>")
 def show(node: Node) -> ResponseReturnValue:
     """The history of a property, one page of entries, newest first."""
     path = node.path
-    prop = read_or_none(path)
+    prop = journaling.read_or_none(path)
     page = services().journal.history(path, page_number(request.args.get("page")), PAGE_SIZE)
     current = Snapshot.of(prop) if prop else None
     return history_page("history/show.html", path, prop, page=page, views=views(page, current))
@@ -85,7 +78,7 @@ def confirm(node: Node) -> ResponseReturnValue:
     the page a restore falls back to without the history page)."""
     path = node.path
     entry, side = chosen(path, request.args.get("restore", ""))
-    prop = read_or_none(path)
+    prop = journaling.read_or_none(path)
     base = request.args.get("base", "")
     return confirm_page(path, entry, side, prop, base)
 
@@ -125,7 +118,7 @@ def restore(node: Node) -> ResponseReturnValue:
     path = node.path
     entry, side = chosen(path, request.form.get("restore", ""))
     goal = target(entry, side)
-    journaling.use_source(Source.REVERT)
+    journaling.use_restore(f"{entry.id}:{side}")  # the choice, as a form posts it
     if goal is None:
         return undo_create(path, entry, request.form.get("base_digest", ""))
     if entry.kind is Kind.SHEET or not writable(goal):
@@ -142,6 +135,7 @@ def restore_form(goal: Snapshot, form: FormLike) -> EditForm:
         description=goal.description,
         expandable=goal.expandable,
         base_digest=form.get("base_digest") or ABSENT,
+        value_kept=False,  # a restore writes the journal's value, whatever the form said
     )
 
 
@@ -158,10 +152,13 @@ def undo_create(path: PropertyPath, entry: Entry, base: str) -> Response:
             if fingerprint(prop) != base or not lease.held():
                 why = f"Not deleted: {path.name} changed since you opened its history."
                 return confirm_page(path, entry, Side.BEFORE, prop, base, status=409, error=why)
-            cd().properties.delete(path)
+            try:
+                cd().properties.delete(path)
+            except UpstreamUnavailable as err:
+                return delete_unconfirmed(path, prop, err)
     except LockBusy:
         why = "Not deleted: someone else is saving this property right now. Try again."
-        now = read_or_none(path)
+        now = journaling.read_or_none(path)
         return confirm_page(path, entry, Side.BEFORE, now, base, status=409, error=why)
     change(current_app.logger, "property.deleted", path=str(path), source=Source.REVERT.value)
     recorded = journaling.record(path, prop, None)

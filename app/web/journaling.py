@@ -4,6 +4,10 @@ upstream, show every read of a property to the journal, and ask for a sheet's ro
 A journal that fails never fails the request. The upstream change has landed, so a hook
 logs the failure, counts it (``propdesk_journal_failures_total``) and tells the view, which
 says "saved, but not recorded in the history"; a read or a marker query just goes without.
+
+A save's re-read (``read_to_write``) reaches the journal with the save's record, so on
+PostgreSQL a save costs the journal one statement; a save that writes nothing shows its
+re-read to the journal after the view (``observe_the_rest``).
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-from flask import current_app, g
+from flask import Response, current_app, g
 
 from app.cloudbees import NotFound, Property, PropertyPath
 from app.journal import Actor, Change, Outcome, Source
@@ -42,6 +46,19 @@ def current_source() -> Source:
     return found if isinstance(found, Source) else Source.UI
 
 
+def use_restore(choice: str) -> None:
+    """This request writes back the journal state ``choice`` (``<entry id>:<side>``):
+    recorded as ``revert``, and a conflict view it meets offers "Keep mine" as that same
+    restore (``restore_choice``), so keeping it is recorded as ``revert`` too."""
+    use_source(Source.REVERT)
+    g.journal_restore = choice
+
+
+def restore_choice() -> str:
+    """The restore this request writes back (``<entry id>:<side>``), or "" for an edit."""
+    return str(g.get("journal_restore") or "")
+
+
 def _failed(operation: str, path: PropertyPath, err: Exception) -> None:
     JOURNAL_FAILURES.labels(operation).inc()
     current_app.logger.warning(
@@ -66,7 +83,7 @@ def record(
         change = Change.between(
             path, before, after, actor(), source=current_source(), outcome=outcome
         )
-        services().journal.record([change])
+        services().journal.record([change], seen=_unobserved(path))
     except Exception as err:  # the upstream change has landed: never a 500 from here
         _failed("record", path, err)
         return False
@@ -100,6 +117,34 @@ def observe(path: PropertyPath, prop: Property | None) -> None:
         _failed("observe", path, err)
 
 
+def read_to_write(path: PropertyPath) -> Property:
+    """``read`` for a write about to follow (a save's re-read): the journal sees this read
+    with the write's record (on PostgreSQL in the same statement), or, when no write
+    follows, after the view (``observe_the_rest``, an ``after_request`` hook)."""
+    try:
+        prop = cd().properties.get(path)
+    except NotFound:
+        observe(path, None)
+        raise
+    unobserved: dict[PropertyPath, Property] = g.setdefault("journal_unobserved", {})
+    unobserved[path] = prop
+    return prop
+
+
+def _unobserved(path: PropertyPath) -> dict[PropertyPath, Property | None]:
+    """The read of ``path`` that ``read_to_write`` kept from the journal (taken)."""
+    unobserved: dict[PropertyPath, Property] = g.get("journal_unobserved") or {}
+    return {path: unobserved.pop(path)} if path in unobserved else {}
+
+
+def observe_the_rest(response: Response) -> Response:
+    """After a view: show the journal the reads ``read_to_write`` kept that no write
+    recorded (a conflict, a refusal, nothing to save)."""
+    for path, prop in (g.pop("journal_unobserved", None) or {}).items():
+        observe(path, prop)
+    return response
+
+
 def read(path: PropertyPath) -> Property:
     """The property at ``path`` read raw (one upstream call) and shown to the journal; a
     property that is not there is shown too, then ``NotFound`` raised."""
@@ -110,6 +155,23 @@ def read(path: PropertyPath) -> Property:
         raise
     observe(path, prop)
     return prop
+
+
+def read_or_none(path: PropertyPath) -> Property | None:
+    """``read``, with ``None`` when the property is not there."""
+    try:
+        return read(path)
+    except NotFound:
+        return None
+
+
+def record_unanswered(
+    path: PropertyPath, before: Property | None, intended: Property | None
+) -> bool:
+    """Record a create (``before`` ``None``) or a delete (``intended`` ``None``) that got
+    no answer, its outcome unknown; the next read of ``path`` settles it (``read_or_none``
+    right after, to say what happened, is such a read)."""
+    return record(path, before, intended, outcome=Outcome.UNKNOWN)
 
 
 def recent(sheet: PropertyPath, rows: Iterable[Property]) -> dict[str, datetime]:

@@ -6,6 +6,8 @@ from __future__ import annotations
 import threading
 from datetime import timedelta
 
+import pytest
+
 from app.journal import (
     Action,
     Actor,
@@ -18,6 +20,8 @@ from app.journal import (
     open_journal,
 )
 from tests.journal.support import ADMIN, LATER, PATH, Clock, prop, statements
+
+UNKNOWN = Outcome.UNKNOWN
 
 
 def test_first_sight_is_a_silent_baseline_and_rereads_write_nothing(journal: Journal) -> None:
@@ -133,6 +137,35 @@ def test_an_unknown_outcome_that_did_not_land_is_settled_and_hidden(journal: Jou
     assert journal.settle_unknown(PATH, prop("v1")) is None  # nothing pending any more
 
 
+@pytest.mark.parametrize("landed", [True, False])
+def test_a_create_of_unknown_outcome_is_settled_by_the_next_read(
+    journal: Journal, landed: bool
+) -> None:
+    made = prop("v1", modified=LATER)
+    (pending,) = journal.record([Change.between(PATH, None, made, ADMIN, outcome=UNKNOWN)])
+    assert pending.action is Action.CREATE and pending.outcome is Outcome.UNKNOWN
+    settled = journal.settle_unknown(PATH, made if landed else None)
+    assert settled is not None and settled.id == pending.id
+    assert settled.outcome is (Outcome.DONE if landed else Outcome.NOT_APPLIED)
+    assert journal.observe(PATH, made if landed else None) is None  # the state moved with it
+    assert len(journal.history(PATH).items) == (1 if landed else 0)
+
+
+@pytest.mark.parametrize("landed", [True, False])
+def test_a_delete_of_unknown_outcome_is_settled_by_the_next_read(
+    journal: Journal, landed: bool
+) -> None:
+    journal.observe(PATH, prop("v1"))
+    (pending,) = journal.record([Change.between(PATH, prop("v1"), None, ADMIN, outcome=UNKNOWN)])
+    assert pending.action is Action.DELETE and pending.outcome is Outcome.UNKNOWN
+    settled = journal.settle_unknown(PATH, None if landed else prop("v1"))
+    assert settled is not None and settled.id == pending.id
+    assert settled.outcome is (Outcome.DONE if landed else Outcome.NOT_APPLIED)
+    assert journal.observe(PATH, None if landed else prop("v1")) is None
+    late = journal.observe(PATH, prop("v1") if landed else None)  # then changed elsewhere
+    assert late is not None and late.external
+
+
 def test_an_unknown_write_then_another_change_elsewhere(journal: Journal) -> None:
     journal.observe(PATH, prop("v1"))
     journal.record([Change.between(PATH, prop("v1"), prop("v2"), ADMIN, outcome=Outcome.UNKNOWN)])
@@ -144,3 +177,44 @@ def test_a_recorded_state_without_modify_time_adopts_the_next_one(journal: Journ
     journal.record([Change(PATH, Kind.PROPERTY, None, Snapshot("v"), ADMIN)])
     assert journal.observe(PATH, prop("v", modified=LATER)) is None
     assert journal.observe(PATH, prop("v", modified=LATER + timedelta(1))) is not None
+
+
+def test_a_writes_own_reread_is_checked_with_its_record(journal: Journal) -> None:
+    # The save's re-read is shown to the journal with its record (``seen``), on
+    # PostgreSQL in the record's one statement: nothing else is sent when it matches.
+    journal.observe(PATH, prop("v1"))
+    change = Change.between(PATH, prop("v1"), prop("v2", modified=LATER), ADMIN)
+    with statements(journal.database.engine) as sent:
+        (entry,) = journal.record([change], seen={PATH: prop("v1")})
+    if journal.database.backend == "postgresql":
+        assert len(sent) == 1
+    assert [e.id for e in journal.history(PATH).items] == [entry.id]
+    assert journal.observe(PATH, prop("v2", modified=LATER)) is None
+
+
+def test_a_reread_showing_a_change_elsewhere_is_recorded_before_the_write(
+    journal: Journal, clock: Clock
+) -> None:
+    journal.observe(PATH, prop("v1"))
+    theirs = prop("v2", modified=LATER, by="bob")
+    clock.advance(minutes=1)
+    change = Change.between(PATH, theirs, prop("v3", modified=LATER + timedelta(minutes=1)), ADMIN)
+    (mine,) = journal.record([change], seen={PATH: theirs})
+    newest, external = journal.history(PATH).items
+    assert newest.id == mine.id and newest.source is Source.UI
+    assert external.external and external.before == Snapshot("v1")
+    assert external.after == Snapshot("v2") and external.actor.cd_user == "bob"
+
+
+@pytest.mark.parametrize("first_sight", [True, False])
+def test_a_reread_never_seen_or_pending_is_observed_first(
+    journal: Journal, first_sight: bool
+) -> None:
+    if not first_sight:  # a save of unknown outcome, which landed
+        journal.observe(PATH, prop("v0"))
+        journal.record([Change.between(PATH, prop("v0"), prop("v1"), ADMIN, outcome=UNKNOWN)])
+    change = Change.between(PATH, prop("v1"), prop("v2", modified=LATER), ADMIN)
+    journal.record([change], seen={PATH: prop("v1")})
+    found = journal.history(PATH).items
+    assert [e.after for e in found] == [Snapshot("v2")] + ([] if first_sight else [Snapshot("v1")])
+    assert all(e.outcome is Outcome.DONE and not e.external for e in found)

@@ -11,7 +11,7 @@ from datetime import timedelta
 import requests
 
 from app.cloudbees import Property, PropertyPath
-from app.journal import Actor, Change, Outcome, open_journal
+from app.journal import Actor, Change, Outcome, Source, open_journal
 from app.journal.journal import utc_now
 from tests.conftest import DashboardFactory
 from tests.journal.support import statements
@@ -141,6 +141,55 @@ def test_restore_shows_the_conflict_view_when_changed_meanwhile(
     assert ">revert</span>" not in history(admin, path)
 
 
+def keep_mine(conflict: str) -> tuple[str, dict[str, str]]:
+    """The action and hidden fields of the "Keep mine" form of a conflict view."""
+    found = re.search(
+        r'<form method="post" action="([^"]+)"[^>]*class="inline">(.*?)Keep mine</button>',
+        conflict,
+        re.S,
+    )
+    assert found is not None, conflict
+    fields = {name: html.unescape(value) for name, value in HIDDEN.findall(found.group(2))}
+    return html.unescape(found.group(1)), fields
+
+
+def test_keep_mine_in_the_conflict_of_a_restore_is_journaled_as_revert(
+    admin: Client, emulator: EmulatorProcess, project: str
+) -> None:
+    path = f"/projects/{project}/kept"
+    page = history_after(admin, emulator, path, "base", "mine")
+    emulator.put_value(path, "theirs")  # someone writes while the history is open
+    (before,) = choices(page, "Restore the version before this change")
+    conflict = restore(admin, path, page, before)
+    assert conflict.status_code == 409
+    action, data = keep_mine(conflict.text)
+    assert action == "/restore" + path and data["restore"] == before
+    kept = admin.post(action, data, allow_redirects=False)
+    assert kept.status_code == 303, kept.text
+    assert emulator.value(path) == "base"
+    newest, *_ = history(admin, path).split('<li class="entry')[1:]
+    assert ">revert</span>" in newest and ">ui</span>" not in newest
+    assert "-theirs" in text_of(newest) and "+base" in text_of(newest)
+
+
+def test_keep_mine_in_the_conflict_of_an_edit_stays_an_edit(
+    admin: Client, emulator: EmulatorProcess, project: str
+) -> None:
+    path = f"/projects/{project}/edited"
+    emulator.put_value(path, "base")
+    form = {**admin.editor(path), "value": "mine"}
+    emulator.put_value(path, "theirs")
+    conflict = admin.save(path, form)
+    assert conflict.status_code == 409
+    action, data = keep_mine(conflict.text)
+    assert action == "/edit" + path and "restore" not in data
+    data["value"] = "mine"
+    assert admin.save(path, data).status_code == 200
+    assert emulator.value(path) == "mine"
+    newest = history(admin, path).split('<li class="entry')[1]
+    assert ">ui</span>" in newest and "+mine" in text_of(newest)
+
+
 def test_revert_a_delete_then_a_create(
     admin: Client, emulator: EmulatorProcess, project: str
 ) -> None:
@@ -193,6 +242,29 @@ def test_a_change_made_at_the_server_shows_as_outside_propdesk(
     entry = page.split('<li class="entry', 1)[1]
     assert ">external</span>" in entry and "by admin on the server" in entry
     assert text_of(entry).count("changed by a script") == 1
+
+
+def test_a_change_at_the_server_met_by_a_save_is_recorded_once(
+    admin: Client, emulator: EmulatorProcess, project: str
+) -> None:
+    # The change lands while the editor is open: the save's re-read sees it and stops at
+    # the conflict view; the journal is shown that read after the view (no write follows).
+    path = f"/projects/{project}/met"
+    emulator.put_value(path, "base")
+    form = {**admin.editor(path), "value": "mine"}
+    emulator.put_value(path, "theirs")
+    conflict = admin.save(path, form)
+    assert conflict.status_code == 409
+    journal = services_of(admin.dash).journal
+    (external,) = journal.history(PropertyPath.parse(path)).items  # no page read it since
+    assert external.external and external.after is not None
+    assert external.after.value == "theirs"
+    _, data = keep_mine(conflict.text)
+    assert admin.save(path, data).status_code == 200
+    mine, seen = journal.history(PropertyPath.parse(path)).items
+    assert seen.id == external.id and mine.source is Source.UI
+    assert mine.before is not None and mine.before.value == "theirs"
+    assert mine.after is not None and mine.after.value == "mine"
 
 
 def test_an_edit_to_a_row_shows_its_marker_for_24_hours(
