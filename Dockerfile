@@ -13,10 +13,18 @@ COPY app ./app
 # Dependencies only (pinned in pyproject.toml); the app itself runs from /srv/propdesk,
 # and the `propdesk` command (serve, db upgrade, db current) is a small script that runs it
 # from there.
+# GET /api/v1/version names the build: docker build --build-arg BUILD_ID=... --build-arg
+# BUILD_USER=... (written with the version into /opt/venv/propdesk-build.json).
+ARG BUILD_ID=dev
+ARG BUILD_USER=docker
 RUN --mount=type=secret,id=pip_ca,required=false \
     if [ -s /run/secrets/pip_ca ]; then export PIP_CERT=/run/secrets/pip_ca; fi; \
     python3 -m venv /opt/venv \
     && /opt/venv/bin/pip install . \
+    && BUILD_ID="$BUILD_ID" BUILD_USER="$BUILD_USER" /opt/venv/bin/python -c 'import json, os; \
+from importlib.metadata import version; \
+print(json.dumps({"id": os.environ["BUILD_ID"], "builduser": os.environ["BUILD_USER"], \
+"version": version("propdesk")}))' > /opt/venv/propdesk-build.json \
     && /opt/venv/bin/pip uninstall -y propdesk \
     && printf '%s\n' '#!/opt/venv/bin/python' '"""propdesk, run from /srv/propdesk."""' \
         'import sys' 'sys.path.insert(0, "/srv/propdesk")' 'from app.cli import main' \

@@ -30,13 +30,54 @@ from app.sessions.interface import SessionStoreUnavailable
 from app.sessions.login import EXPIRED_USER
 from app.web.filters import filesize
 
+ERROR_CODES = {
+    400: "InvalidArgument",
+    401: "NoCredentials",
+    403: "AccessDenied",
+    404: "NotFound",
+    405: "MethodNotAllowed",
+    406: "NotAcceptable",
+    408: "RequestTimeout",
+    409: "Conflict",
+    412: "PreconditionFailed",
+    413: "TooLarge",
+    415: "UnsupportedMediaType",
+    422: "InvalidArgument",
+    428: "PreconditionRequired",
+    429: "TooManyRequests",
+    502: "UpstreamError",
+    503: "UpstreamUnavailable",
+}
+"""The ``code`` of propdesk's JSON error envelope for each status (the upstream's style);
+any other status is ``InternalError`` (5xx) or ``BadRequest`` (4xx)."""
 
-def _error(status: int, title: str, message: str) -> Response:
-    wants_json = request.accept_mimetypes.best == "application/json"
-    if wants_json and not is_htmx():
-        payload = current_app.json.response({"error": {"title": title, "message": message}})
-        payload.status_code = status
-        return cast(Response, payload)
+
+def error_code(status: int) -> str:
+    """The envelope code of ``status`` (``ERROR_CODES``)."""
+    return ERROR_CODES.get(status, "InternalError" if status >= 500 else "BadRequest")
+
+
+def json_error(status: int, message: str, code: str | None = None) -> Response:
+    """propdesk's one JSON error envelope: ``{"error": {"code": ..., "message": ...}}``."""
+    body = {"error": {"code": code or error_code(status), "message": message}}
+    payload = cast(Response, current_app.json.response(body))
+    payload.status_code = status
+    return payload
+
+
+def wants_json() -> bool:
+    """JSON answers for the API (``/api/``) and for clients that prefer JSON (not htmx)."""
+    if request.path.startswith("/api/"):
+        return True
+    return request.accept_mimetypes.best == "application/json" and not is_htmx()
+
+
+def error_page(status: int, title: str, message: str, code: str | None = None) -> Response:
+    """The error answer of every handler: the error page, an htmx notice that swaps
+    nothing, or the JSON envelope (``wants_json``). Public for blueprints whose own
+    typed errors (Buildbot's) are turned into answers by a handler of theirs."""
+    if wants_json():
+        return json_error(status, message, code)
     response = render(
         "errors/error.html", "errors/_error.html", status=status, title=title, message=message
     )
@@ -70,21 +111,21 @@ def handle_cloudbees(err: CloudBeesError) -> Response:
                 f"Nothing was saved: {err.message}. Your form is unchanged; try "
                 "again when CloudBees CD answers."
             )
-        return _error(503, "CloudBees CD is not reachable", message)
+        return error_page(503, "CloudBees CD is not reachable", message, "UpstreamUnavailable")
     if isinstance(err, PermissionDenied):
-        return _error(403, "Not allowed", err.message)
+        return error_page(403, "Not allowed", err.message)
     if isinstance(err, NotFound):
-        return _error(404, "Not found", err.message)
+        return error_page(404, "Not found", err.message)
     if isinstance(err, Conflict):
-        return _error(409, "Conflict", err.message)
+        return error_page(409, "Conflict", err.message)
     if isinstance(err, ValidationError):
-        return _error(422, "Not accepted", err.message)
+        return error_page(422, "Not accepted", err.message)
     current_app.logger.warning("upstream error %s %s: %s", err.method, err.path, err.code)
-    return _error(502, "CloudBees CD failed", err.message)
+    return error_page(502, "CloudBees CD failed", err.message, "UpstreamError")
 
 
 def handle_csrf(err: CSRFError) -> Response:
-    response = _error(
+    response = error_page(
         400,
         "Form expired",
         "The form was too old or not ours; the page reloads so you can try again.",
@@ -95,7 +136,7 @@ def handle_csrf(err: CSRFError) -> Response:
 
 
 def handle_rate_limit(err: TooManyRequests) -> Response:
-    return _error(
+    return error_page(
         429, "Too many attempts", "Too many login attempts. Wait a minute, then try again."
     )
 
@@ -112,7 +153,7 @@ def handle_too_large(err: RequestEntityTooLarge) -> Response:
         message = f"The upload is larger than the limit of {filesize(limit)}"
     else:
         message = f"The upload holds more than {files} files"
-    return _error(
+    return error_page(
         413,
         "Upload too large",
         f"{message}; nothing was sent to CloudBees CD. Your form is unchanged.",
@@ -146,21 +187,22 @@ def handle_bad_host(err: SecurityError) -> Response:
 def handle_journal_down(err: JournalError) -> Response:
     """The journal's database does not answer: its pages cannot be shown (editing works)."""
     current_app.logger.warning("journal unavailable: %s", err)
-    return _error(
+    return error_page(
         503,
         "History unavailable",
         "propdesk's journal database does not answer, so the history cannot be shown right "
         "now. Editing works as usual.",
+        "DatabaseUnavailable",
     )
 
 
 def handle_http(err: HTTPException) -> Response:
-    return _error(err.code or 500, err.name, err.description or err.name)
+    return error_page(err.code or 500, err.name, err.description or err.name)
 
 
 def handle_unexpected(err: Exception) -> Response:
     current_app.logger.exception("unexpected error on %s %s", request.method, request.path)
-    return _error(
+    return error_page(
         500,
         "Something went wrong",
         "propdesk hit an internal error; nothing was changed by this request.",

@@ -39,6 +39,7 @@ class Controls:
             ("DELETE", "counts"): self._reset_counts,
             ("PUT", "faults"): self._set_faults,
             ("GET", "requests"): self._get_requests,
+            ("POST", "tokens"): self._mint_token,
         }
 
     # -- used on every request -------------------------------------------------------------
@@ -49,6 +50,8 @@ class Controls:
             "route": route,
             "path": raw_target(request),
             "query": request.query_string.decode("latin-1"),
+            # The client's address and port: one per TCP connection (reuse shows as repeats).
+            "peer": f"{request.remote_addr}:{request.environ.get('REMOTE_PORT')}",
         }
         with self._lock:
             self._counts[route] += 1
@@ -77,6 +80,8 @@ class Controls:
     # -- the control routes ----------------------------------------------------------------
     def handle(self, request: Request, segs: list[str]) -> Response:
         """Answer ``/_emulator/<segs>``."""
+        if request.method == "DELETE" and len(segs) == 2 and segs[0] == "tokens":
+            return self._revoke_token(segs[1])
         control = self._table.get((request.method, "/".join(segs)))
         if control is None:
             return error_response(ApiError(501, "NotImplemented", "Unknown control"))
@@ -122,3 +127,17 @@ class Controls:
     def _get_requests(self, request: Request) -> Response:
         with self._lock:
             return json_response({"requests": list(self._requests)})
+
+    def _mint_token(self, request: Request) -> Response:
+        """A new access token for ``?userName=U`` (section 11 of the reference)."""
+        user = request.args.get("userName", "")
+        token = self.store.mint_token(user) if user else None
+        if token is None:
+            return error_response(invalid_argument("userName", "expected an existing user"))
+        return json_response({"token": token})
+
+    def _revoke_token(self, token: str) -> Response:
+        """Revoke an access token: later logins with it are refused."""
+        if not self.store.revoke_token(token):
+            return error_response(ApiError(404, "NoSuchToken", "No such access token"))
+        return json_response({})

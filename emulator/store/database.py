@@ -99,9 +99,30 @@ class Store(OwnerQueries, ArtifactQueries):
         )
 
     def user_for_token(self, token: str) -> str | None:
-        """The user an access token belongs to, else ``None``."""
-        row = self._conn().execute("SELECT name FROM users WHERE token=?", (token,)).fetchone()
-        return None if row is None else str(row["name"])
+        """The user an access token belongs to (a built-in one or a minted one), else
+        ``None``."""
+        query = (
+            "SELECT name FROM users WHERE token=? UNION ALL "
+            "SELECT user_name FROM tokens WHERE token=?"
+        )
+        row = self._conn().execute(query, (token, token)).fetchone()
+        return None if row is None else str(row[0])
+
+    def mint_token(self, user: str) -> str | None:
+        """A new access token for ``user`` (``None`` when there is no such user)."""
+        token = "token-" + secrets.token_urlsafe(24)
+        with self.write() as c:
+            if c.execute("SELECT 1 FROM users WHERE name=?", (user,)).fetchone() is None:
+                return None
+            c.execute("INSERT INTO tokens(token, user_name) VALUES (?, ?)", (token, user))
+        return token
+
+    def revoke_token(self, token: str) -> bool:
+        """Revoke an access token (a minted one, or a built-in user's); False if unknown."""
+        with self.write() as c:
+            gone = c.execute("DELETE FROM tokens WHERE token=?", (token,)).rowcount
+            gone += c.execute("UPDATE users SET token=NULL WHERE token=?", (token,)).rowcount
+        return bool(gone)
 
     def can_write(self, user: str) -> bool:
         """Whether ``user`` has modify privileges."""

@@ -15,6 +15,8 @@ SCHEMA = """
 CREATE TABLE IF NOT EXISTS users(
   name TEXT PRIMARY KEY, password TEXT NOT NULL, token TEXT UNIQUE,
   can_write INTEGER NOT NULL);
+CREATE TABLE IF NOT EXISTS tokens(
+  token TEXT PRIMARY KEY, user_name TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS sessions(
   id TEXT PRIMARY KEY, user_name TEXT NOT NULL, created REAL NOT NULL, last_used REAL NOT NULL);
 CREATE TABLE IF NOT EXISTS sheets(
@@ -29,6 +31,8 @@ CREATE TABLE IF NOT EXISTS properties(
   owner TEXT NOT NULL, create_time TEXT NOT NULL, modify_time TEXT NOT NULL,
   last_modified_by TEXT NOT NULL, UNIQUE(sheet_id, name));
 CREATE INDEX IF NOT EXISTS properties_child ON properties(child_sheet_id);
+CREATE INDEX IF NOT EXISTS properties_name ON properties(name);
+CREATE INDEX IF NOT EXISTS properties_modified ON properties(modify_time);
 CREATE TABLE IF NOT EXISTS server(id INTEGER PRIMARY KEY CHECK (id = 1), sheet_id INTEGER NOT NULL);
 CREATE TABLE IF NOT EXISTS projects(
   id INTEGER PRIMARY KEY, name TEXT NOT NULL UNIQUE, description TEXT NOT NULL DEFAULT '',
