@@ -100,7 +100,7 @@ def take_shown(ticket: str) -> MintedKey | None:
         return None
     owner, key_id, text = record
     if not services().store.delete(SHOWN + ticket):
-        return None  # another GET took it first
+        return None  # another GET took it first (Redis says so; the file store cannot)
     found = [key for key in keyring().store.list_for(owner) if key.id == key_id]
     return MintedKey(keyring().data_keys.decrypt(text), found[0]) if found else None
 
