@@ -3,9 +3,11 @@
 One pooled ``requests.Session`` per thread that never keeps a server cookie (a user's
 Buildbot session travels only in an explicit ``Cookie`` header, so no user can ever call
 with another's); a (connect, read) timeout on every call; urllib3 ``Retry`` with backoff
-for reads only (never a login, never a force); no redirects followed; TLS verified against
-a CA bundle passed on every call; ``Accept: application/json`` (Buildbot pretty-prints
-text otherwise); answers larger than a cap refused.
+for reads only (never a login, never a force) and only where the master did not start on
+the call (a refused connection, 502/503/504: a read that timed out is not sent again); one
+deadline for all the calls of a page (``start_deadline``); no redirects followed; TLS
+verified against a CA bundle passed on every call; ``Accept: application/json`` (Buildbot
+pretty-prints text otherwise); answers larger than a cap refused.
 """
 
 from __future__ import annotations
@@ -31,7 +33,7 @@ from app.buildbot.errors import (
     Unreachable,
     error_from_answer,
 )
-from app.cloudbees.transport import encode_segment, system_ca_bundle
+from app.cloudbees.transport import Deadline, encode_segment, system_ca_bundle
 
 Json = dict[str, Any]
 Params = Sequence[tuple[str, str]]
@@ -48,6 +50,8 @@ class BuildbotSettings:
     ca_bundle: Path | None = None
     verify_tls: bool = True
     max_response_bytes: int = 64 * 1024 * 1024
+    deadline: float = 45.0
+    """Seconds all the calls of one page may take together (``start_deadline``)."""
 
     @property
     def host(self) -> str:
@@ -98,6 +102,7 @@ class BuildbotTransport:
             session.trust_env = False  # proxies are read once above, the CA bundle is ours
             retry = Retry(
                 total=self.settings.retries,
+                read=False,  # the master has the call and is slow: asking again doubles the wait
                 backoff_factor=0.2,
                 status_forcelist=(502, 503, 504),
                 allowed_methods=frozenset({"GET"}),
@@ -109,6 +114,33 @@ class BuildbotTransport:
             session.mount("https://", adapter)
             self._local.session = session
         return session
+
+    def start_deadline(self) -> None:
+        """Bound every call this thread makes from now on, until ``end_deadline``, by one
+        deadline of ``settings.deadline`` seconds (a page's calls: a hung master holds a
+        propdesk thread that long at most, not a read timeout per call)."""
+        self._local.deadline = Deadline.starting_now(self.settings.deadline)
+
+    def end_deadline(self) -> None:
+        """Calls of this thread are no longer bound by a deadline."""
+        self._local.deadline = None
+
+    def _timeouts(self, method: str, route: str) -> tuple[float, float]:
+        """The (connect, read) timeouts of one call, cut to the deadline's time left;
+        ``Unreachable`` once it has passed."""
+        deadline: Deadline | None = getattr(self._local, "deadline", None)
+        connect, read = self.settings.connect_timeout, self.settings.read_timeout
+        if deadline is None:
+            return connect, read
+        left = deadline.left()
+        if left <= 0:
+            raise Unreachable(
+                f"The Buildbot master at {self.settings.host} did not answer within the "
+                f"{deadline.seconds:g} s this page may wait for it",
+                method=method,
+                path=route,
+            )
+        return min(connect, left), min(read, left)
 
     def url(self, segments: Sequence[str]) -> str:
         """``<master>/api/v2/seg1/seg2``, every segment percent-encoded on its own."""
@@ -195,6 +227,7 @@ class BuildbotTransport:
         if session is not None:
             headers["Cookie"] = session.header()
         http = self._session() if retry else _one_shot()
+        timeout = self._timeouts(method, route)
         try:
             return http.request(
                 method,
@@ -203,7 +236,7 @@ class BuildbotTransport:
                 data=data,
                 headers=headers,
                 auth=basic,
-                timeout=(self.settings.connect_timeout, self.settings.read_timeout),
+                timeout=timeout,
                 verify=self._verify,
                 proxies=self._proxies,
                 allow_redirects=False,

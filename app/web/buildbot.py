@@ -22,6 +22,7 @@ from app.web.buildbot_filters import COMPLETIONS, PAGE_SIZE, BuildsFilter
 
 bp = Blueprint("buildbot", __name__, url_prefix="/buildbot")
 bp.before_request(buildbot_access.gate)
+bp.teardown_request(buildbot_access.end_deadline)
 bp.register_error_handler(BuildbotError, buildbot_access.handle_buildbot)
 
 

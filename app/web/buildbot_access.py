@@ -57,6 +57,7 @@ class BuildbotAccess:
                 ca_bundle=settings.buildbot_ca_bundle or settings.ca_bundle,
                 verify_tls=settings.verify_tls,
                 max_response_bytes=settings.max_response_bytes,
+                deadline=settings.upstream_deadline,
             )
         )
         self._auth: MasterAuth | None = None
@@ -130,6 +131,7 @@ def require_oauth_free(auth: MasterAuth) -> None:
 def gate() -> Response | None:
     """Before every Buildbot page: learn the master's login kind, send a user without a
     Buildbot session to its login when the master has one, and bind the client."""
+    access().transport.start_deadline()  # ended by ``end_deadline`` at teardown
     if request.endpoint == "buildbot.login":
         return None
     auth = access().auth()
@@ -139,6 +141,11 @@ def gate() -> Response | None:
         return redirect_to(url_for("buildbot.login", next=current_page()))
     g.buildbot = BuildbotClient(access().transport, login)
     return None
+
+
+def end_deadline(error: BaseException | None) -> None:
+    """After every Buildbot page: this thread's calls are no longer bound by its deadline."""
+    access().transport.end_deadline()
 
 
 def session_ended() -> bool:

@@ -3,6 +3,7 @@ properties, force schedulers, a force over JSON-RPC, logins and typed errors."""
 
 from __future__ import annotations
 
+import socket
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,7 @@ from app.buildbot import (
 )
 from app.buildbot.local_master import LocalMaster
 from tests.buildbot.conftest import LOGIN, XSS_DESCRIPTION, XSS_GREETING, TwoBuilds
-from tests.support.buildbot import USER, MasterAPI, running_master
+from tests.support.buildbot import USER, MasterAPI, accepted, running_master
 from tests.support.servers import free_port
 
 
@@ -213,3 +214,28 @@ def test_only_a_redirect_back_into_the_master_counts_as_a_login(location: str, o
     a protocol-relative URL or a host that merely starts like the master's is outside."""
     transport = BuildbotTransport(BuildbotSettings("http://127.0.0.1:8010/", retries=0))
     assert transport._is_ours(location) is ours
+
+
+def test_a_hung_master_holds_a_page_no_longer_than_its_deadline() -> None:
+    """A master that takes connections and never answers: a loopback socket that listens
+    and is never read, since a real master cannot be made to hang on demand. A read that
+    timed out is not sent again (the master has it), and once the page's deadline has
+    passed no further call is made: a hung master holds a propdesk thread for one deadline,
+    not a read timeout per attempt and per call."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        settings = BuildbotSettings(url, read_timeout=5.0, retries=2, deadline=0.5)
+        transport = BuildbotTransport(settings)
+        bb = BuildbotClient(transport, None)
+        transport.start_deadline()
+        try:
+            with pytest.raises(Unreachable, match="no answer in time"):
+                bb.builders()  # its read timeout cut to the deadline's 0.5 s
+            assert accepted(silent) == 1  # not retried
+            with pytest.raises(Unreachable, match=r"within the 0\.5 s this page may wait"):
+                bb.builders()
+            assert accepted(silent) == 0  # not even sent
+        finally:
+            transport.end_deadline()

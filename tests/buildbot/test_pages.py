@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import html
 import re
+import socket
 from pathlib import Path
 
 import pytest
@@ -14,7 +15,7 @@ from markupsafe import escape
 from app.web import buildbot as buildbot_views
 from app.web import buildbot_filters
 from tests.buildbot.conftest import XSS_DESCRIPTION, XSS_GREETING, DashboardOn, TwoBuilds
-from tests.support.buildbot import MasterAPI
+from tests.support.buildbot import MasterAPI, accepted
 from tests.support.client import Client
 from tests.support.servers import DashboardThread, EmulatorProcess, dashboard_env, free_port
 
@@ -127,3 +128,20 @@ def test_build_request_page_leads_to_its_build(user: Client, api: MasterAPI) -> 
     answer = user.get(f"/buildbot/requests/{request_id}", allow_redirects=False)
     assert answer.status_code == 303
     assert answer.headers["Location"].endswith(f"/buildbot/builders/world/builds/{build['number']}")
+
+
+def test_a_hung_master_costs_a_page_one_deadline(dashboard_on: DashboardOn) -> None:
+    """A master that takes connections and never answers (a listening socket never read:
+    a real master cannot be made to hang on demand): the page is a clear 503 after
+    ``PROPDESK_UPSTREAM_DEADLINE``, with one attempt, not the read timeout times the
+    retries."""
+    with socket.socket() as silent:
+        silent.bind(("127.0.0.1", 0))
+        silent.listen(16)
+        url = f"http://127.0.0.1:{silent.getsockname()[1]}"
+        client = Client(dashboard_on(url, PROPDESK_UPSTREAM_DEADLINE="1"))
+        page = client.get("/buildbot/")
+        assert page.status_code == 503
+        assert "no answer in time" in page.text
+        assert accepted(silent) == 1
+        assert client.get("/browse/").status_code == 200  # CloudBees pages unaffected

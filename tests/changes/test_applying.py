@@ -249,11 +249,13 @@ def test_a_write_without_an_answer_fails_and_is_journaled_as_unknown(
     project = emulator.new_project("unanswered", a="old", b="old")
     root = PropertyPath.project(project)
     changes = plan(read_tree(cd.properties, root), Sheet({"a": Value("new"), "b": Value("new")}))
-    impatient = Transport(TransportSettings(server_url=emulator.base_url, read_timeout=1.0))
+    # 3 s: the sheet read and a's write must answer in time on a loaded CI machine;
+    # b's write waits 9 s, well past it.
+    impatient = Transport(TransportSettings(server_url=emulator.base_url, read_timeout=3.0))
 
     def slow_down(result: Result) -> None:
         if result.operation.names == ("a",):
-            emulator.set_latency(4000)  # b's write: the answer comes after the read timeout
+            emulator.set_latency(9000)  # b's write: the answer comes after the read timeout
 
     try:
         properties = PropertyService(impatient, cd.auth)

@@ -11,6 +11,7 @@ and check what a propdesk action did there.
 from __future__ import annotations
 
 import contextlib
+import socket
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -105,3 +106,16 @@ class MasterAPI:
         """``name -> value`` of a build's properties."""
         found = self.get(f"builds/{buildid}/properties")["properties"][0]
         return {name: pair[0] for name, pair in found.items()}
+
+
+def accepted(listener: socket.socket) -> int:
+    """How many connections wait on ``listener`` (accepted and closed here)."""
+    listener.setblocking(False)
+    count = 0
+    while True:
+        try:
+            conn, _ = listener.accept()
+        except BlockingIOError:
+            return count
+        conn.close()
+        count += 1
