@@ -6,6 +6,10 @@ query; otherwise it takes the migration lock (PostgreSQL: ``pg_advisory_lock`` o
 migrating connection; SQLite: ``flock`` on ``<file>.migrate.lock`` next to the database),
 reads the revision again and runs the pending Alembic revisions in one transaction.
 ``current(database)`` and ``head()`` name the revisions (``propdesk db current``).
+
+Alembic (and Mako, which it loads) costs each worker about 12 MB, so it is imported only
+when a migration runs or an unknown revision is looked up: the usual start, a database
+already at ``HEAD``, reads ``alembic_version`` with one plain query.
 """
 
 from __future__ import annotations
@@ -18,19 +22,22 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, inspect, text
 
 from app.journal.database import Database
 from app.journal.errors import SchemaTooNew
 
+if TYPE_CHECKING:
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
+HEAD = "0002"
+"""The newest revision, without loading Alembic (a test checks it against Alembic's head)."""
 ADVISORY_LOCK_KEY = 0x7072_6F70_6465_736B  # "propdesk" as a bigint
 """The PostgreSQL advisory lock that serialises migrations (the same in every replica)."""
 
@@ -50,6 +57,8 @@ class Migrated:
 def _config(connection: Connection | None = None) -> Config:
     """An Alembic configuration without alembic.ini (one per run: it carries the
     connection)."""
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     config.set_main_option("path_separator", "os")
@@ -60,11 +69,19 @@ def _config(connection: Connection | None = None) -> Config:
 
 @functools.cache
 def _script() -> ScriptDirectory:
+    from alembic.script import ScriptDirectory
+
     return ScriptDirectory.from_config(_config())
 
 
 def head() -> str:
     """The newest revision this propdesk knows."""
+    return HEAD
+
+
+def alembic_head() -> str:
+    """The newest revision as Alembic reads it from ``migrations/versions`` (``HEAD``
+    must equal it)."""
     found = _script().get_current_head()
     assert found is not None, "the journal has no migrations"
     return found
@@ -76,7 +93,12 @@ def known_revisions() -> frozenset[str]:
 
 
 def _revision_on(connection: Connection) -> str | None:
-    return MigrationContext.configure(connection).get_current_revision()
+    """The revision in ``alembic_version`` (``None``: no table or no row, an empty
+    database), as Alembic reads it, without loading Alembic."""
+    if not inspect(connection).has_table("alembic_version"):
+        return None
+    row = connection.execute(text("SELECT version_num FROM alembic_version")).first()
+    return None if row is None else str(row[0])
 
 
 def current(database: Database) -> str | None:
@@ -116,7 +138,7 @@ def migration_lock(database: Database, connection: Connection) -> Iterator[None]
 
 
 def _check_known(revision: str | None, database: Database) -> None:
-    if revision is not None and revision not in known_revisions():
+    if revision is not None and revision != HEAD and revision not in known_revisions():
         raise SchemaTooNew(
             f"{database.describe()} is at revision {revision}, which this propdesk does not "
             f"know (newest known: {head()}); run the propdesk release that migrated it"
@@ -138,6 +160,8 @@ def upgrade(database: Database, target: str = "head") -> Migrated:
     ):
         before = _revision_on(connection)
         _check_known(before, database)
+        from alembic import command
+
         command.upgrade(_config(connection), target)
         done = Migrated(before, _revision_on(connection))
     if done.changed:
@@ -156,6 +180,8 @@ def downgrade(database: Database, target: str) -> Migrated:
         connection.begin(),
     ):
         before = _revision_on(connection)
+        from alembic import command
+
         command.downgrade(_config(connection), target)
         after = _revision_on(connection)
     return Migrated(before, after)

@@ -157,3 +157,26 @@ def test_an_upgrade_waits_for_the_lock(database: Database, database_url: str) ->
         assert proc.poll() is None and migrate.current(database) is None
     out = proc.communicate(timeout=60)[0]
     assert proc.returncode == 0 and "empty -> 0002" in out, out
+
+
+def test_the_head_known_without_alembic_is_alembics_head() -> None:
+    """``migrate.HEAD`` lets a worker skip loading Alembic at start; a new revision must
+    move it too (this fails until it does)."""
+    assert migrate.alembic_head() == migrate.HEAD
+
+
+def test_a_start_at_head_does_not_load_alembic(tmp_path: Path) -> None:
+    """A start over a migrated database reads the revision with plain SQL: Alembic stays
+    out of the process (about 12 MB per worker). The first start migrates (and loads it)."""
+    url = f"sqlite:///{tmp_path}/j.sqlite3"
+    code = (
+        "import sys\n"
+        "from app.journal import Database, migrate\n"
+        f"done = migrate.upgrade(Database({url!r}))\n"
+        "print(done.changed, 'alembic' in sys.modules)\n"
+    )
+    runs = [
+        subprocess.run([sys.executable, "-c", code], check=True, capture_output=True, text=True)
+        for _ in range(2)
+    ]
+    assert [run.stdout.split() for run in runs] == [["True", "True"], ["False", "False"]]
