@@ -145,10 +145,12 @@ class BuildbotClient:
             build_numbers=tuple(sorted(Build.from_json(b).number for b in builds)),
         )
 
-    def pending_requests(self, builder: Builder) -> tuple[int, ...]:
-        """The ids of ``builder``'s build requests not complete yet."""
+    def pending_requests(self, builder: Builder, limit: int) -> tuple[int, ...]:
+        """The ids of ``builder``'s newest ``limit`` build requests not complete yet."""
         query = CollectionQuery(
-            filters=(Filter.of("complete", "eq", False),), order=("-buildrequestid",)
+            filters=(Filter.of("complete", "eq", False),),
+            order=("-buildrequestid",),
+            limit=limit,
         )
         body = self._get("builders", str(builder.builderid), "buildrequests", query=query)
         return tuple(int(r.get("buildrequestid") or 0) for r in _items(body, "buildrequests"))

@@ -123,6 +123,7 @@ c['builders'] = [
 ]
 c['schedulers'] = [schedulers.ForceScheduler(
     name='force', builderNames=['hello', 'world'],
+    username=util.UserNameParameter(need_email=$need_email),
     properties=[
         util.StringParameter(name='greeting', default='hi'),
         util.BooleanParameter(name='loud', default=False),
@@ -131,6 +132,7 @@ c['schedulers'] = [schedulers.ForceScheduler(
     ])]
 c['www'] = dict(port=$www_endpoint, plugins={})
 $auth
+$idle
 c['db'] = {'db_url': 'sqlite:///state.sqlite'}
 c['buildbotNetUsageData'] = None
 c['title'] = 'propdesk demo master'
@@ -143,6 +145,12 @@ c['www']['authz'] = util.Authz(
     allowRules=[util.AnyControlEndpointMatcher(role='admins')],
     roleMatchers=[util.RolesFromUsername(roles=['admins'], usernames=$names)])"""
 OAUTH2_LOGIN_CFG = "c['www']['auth'] = util.GitHubAuth('propdesk-client', 'not-a-secret')"
+IDLE_BUILDER_CFG = """c['workers'].append(worker.Worker('absent-worker', 'never-connects'))
+c['builders'].append(util.BuilderConfig(name='idle', workernames=['absent-worker'],
+                                        factory=factory(), collapseRequests=False))
+c['schedulers'].append(schedulers.ForceScheduler(
+    name='force-idle', builderNames=['idle'],
+    username=util.UserNameParameter(need_email=False)))"""
 
 
 @dataclass(frozen=True)
@@ -157,6 +165,12 @@ class MasterConfig:
     description: str = "Says hello"
     tls: tuple[Path, Path] | None = None
     """``(certificate, private key)`` PEM files: serve the web UI and API over HTTPS."""
+    username_needs_email: bool = False
+    """Whether the force scheduler's ``username`` must hold an e-mail address (Buildbot's
+    default); off, any identity (``admin``) is accepted."""
+    idle_builder: bool = False
+    """Add a builder ``idle`` (force scheduler ``force-idle``) whose worker never
+    connects: its build requests stay waiting."""
 
     @property
     def url(self) -> str:
@@ -186,6 +200,8 @@ class MasterConfig:
             www_url=repr(self.url + "/"),
             description=repr(self.description),
             auth=auth,
+            need_email=repr(self.username_needs_email),
+            idle=IDLE_BUILDER_CFG if self.idle_builder else "",
         )
 
 

@@ -17,6 +17,26 @@ from app.buildbot.models import Build, ForceParameter, ForceScheduler
 IDENTITY_KIND = "username"
 NOT_PREFILLED = frozenset({"username", "reason", "owner"})
 """Parameters never taken from the past build: who asks and why are this request's."""
+EMAIL_EXPLAINED = (
+    "This force scheduler wants an e-mail address as the user name (Buildbot's "
+    "UserNameParameter with need_email=True). propdesk sends your identity {identity!r} "
+    "and does not let it be changed, so a build is never attributed to someone else. "
+    "Ask the master's administrators for UserNameParameter(need_email=False), or use an "
+    "identity that is an address."
+)
+
+
+def is_identity(parameter: ForceParameter) -> bool:
+    """Whether ``parameter`` says who asks (Buildbot's ``username``): propdesk fills it
+    with the user's identity, shows it read-only and never takes it from a form."""
+    return parameter.kind == IDENTITY_KIND or parameter.name == "username"
+
+
+def identity_error(message: str, identity: str) -> str:
+    """Buildbot's refusal of the identity, with what propdesk sent and why it is fixed."""
+    if "email" not in message.casefold():
+        return message
+    return f"{message}. {EMAIL_EXPLAINED.format(identity=identity)}"
 
 
 @dataclass(frozen=True)
@@ -35,6 +55,11 @@ class RebuildField:
     @property
     def value(self) -> str:
         return self.values[0] if self.values else ""
+
+    @property
+    def readonly(self) -> bool:
+        """The identity: shown, not editable, not sent by the browser."""
+        return is_identity(self.parameter)
 
     @property
     def widget(self) -> str:
@@ -66,7 +91,7 @@ def prefilled(
     for parameter in scheduler.parameters:
         if parameter.hidden:
             continue
-        if parameter.kind == IDENTITY_KIND or parameter.name == "username":
+        if is_identity(parameter):
             out.append(RebuildField(parameter, (identity,), "you"))
         elif parameter.name == "reason":
             out.append(RebuildField(parameter, (reason,), "rebuild"))
@@ -81,18 +106,22 @@ def prefilled(
 
 
 def submitted(
-    scheduler: ForceScheduler, form: Mapping[str, Sequence[str]]
+    scheduler: ForceScheduler, form: Mapping[str, Sequence[str]], identity: str
 ) -> tuple[tuple[RebuildField, ...], dict[str, Any]]:
-    """The form as typed (to show again) and the ``force`` parameters it makes: booleans
-    from their checkbox, multiple choices as lists, everything else as the text typed
-    (Buildbot converts and checks it: a bad number comes back as a field error)."""
+    """The form as typed (to show again) and the ``force`` parameters it makes: the
+    identity as ``username`` whatever the form holds, booleans from their checkbox,
+    multiple choices as lists, everything else as the text typed (Buildbot converts and
+    checks it: a bad number comes back as a field error)."""
     fields = []
     params: dict[str, Any] = {}
     for parameter in scheduler.parameters:
         if parameter.hidden:
             continue
         typed = tuple(str(v) for v in form.get(parameter.name, ()))
-        if parameter.kind == "bool":
+        if is_identity(parameter):
+            fields.append(RebuildField(parameter, (identity,), "you"))
+            params[parameter.name] = identity
+        elif parameter.kind == "bool":
             checked = any(v in ("1", "on", "true") for v in typed)
             fields.append(RebuildField(parameter, ("1",) if checked else ("",), "typed"))
             params[parameter.name] = checked

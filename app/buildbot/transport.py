@@ -203,11 +203,6 @@ class BuildbotTransport:
             return location.startswith("/") and not location.startswith(("//", "/\\"))
         return (target.scheme, target.netloc) == (own.scheme, own.netloc)
 
-    def logout(self, session: BuildbotSession) -> None:
-        """End ``session`` at the master (``/auth/logout``)."""
-        url = self.settings.url.rstrip("/") + "/auth/logout"
-        self._send("GET", url, "/auth/logout", session=session, retry=False).close()
-
     def _send(
         self,
         method: str,
@@ -299,7 +294,7 @@ class BuildbotTransport:
 
 
 def _one_shot() -> requests.Session:
-    """A session for one call that must not be retried (a login, a logout)."""
+    """A session for one call that must not be retried (a login)."""
     session = requests.Session()
     session.cookies.set_policy(_NoCookies())
     session.trust_env = False

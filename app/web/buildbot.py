@@ -20,6 +20,10 @@ from app.web import buildbot_access
 from app.web.buildbot_access import client
 from app.web.buildbot_filters import COMPLETIONS, PAGE_SIZE, BuildsFilter
 
+PENDING_SHOWN = 20
+"""Waiting or running build requests a builder page lists (the newest; it says when more
+wait)."""
+
 bp = Blueprint("buildbot", __name__, url_prefix="/buildbot")
 bp.before_request(buildbot_access.gate)
 bp.teardown_request(buildbot_access.end_deadline)
@@ -42,6 +46,7 @@ def builder(name: str) -> ResponseReturnValue:
     found = buildbot.builder(name)
     filters = BuildsFilter.from_args(request.args.to_dict())
     builds = buildbot.builds(found, filters.query())
+    pending = buildbot.pending_requests(found, PENDING_SHOWN + 1)
     return render(
         "buildbot/builder.html",
         builder=found,
@@ -49,7 +54,8 @@ def builder(name: str) -> ResponseReturnValue:
         has_next=len(builds) > PAGE_SIZE,
         filters=filters,
         completions=tuple(COMPLETIONS),
-        pending=buildbot.pending_requests(found),
+        pending=pending[:PENDING_SHOWN],
+        more_pending=len(pending) > PENDING_SHOWN,
         forced=request.args.get("request", ""),
     )
 

@@ -8,7 +8,7 @@ from flask import g, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.buildbot import Build, Builder, FieldErrors, ForceScheduler, NotFound, Unreachable
-from app.buildbot.rebuild import RebuildField, prefilled, submitted
+from app.buildbot.rebuild import RebuildField, identity_error, prefilled, submitted
 from app.htmx import notice, redirect_to, render
 from app.web.buildbot import bp
 from app.web.buildbot_access import client
@@ -17,6 +17,15 @@ from app.web.buildbot_access import client
 def identity() -> str:
     """Who asks, as Buildbot's ``username``: the SSO user, else the CloudBees CD user."""
     return str(g.get("sso_user") or g.get("user") or "")
+
+
+def _field_errors(fields: tuple[RebuildField, ...], errors: dict[str, str]) -> dict[str, str]:
+    """Buildbot's per-field messages, the identity's explained (it cannot be edited)."""
+    fixed = {f.name for f in fields if f.readonly}
+    return {
+        name: identity_error(message, identity()) if name in fixed else message
+        for name, message in errors.items()
+    }
 
 
 def _scheduler(schedulers: tuple[ForceScheduler, ...], name: str) -> ForceScheduler | None:
@@ -66,11 +75,12 @@ def rebuild(name: str, number: int) -> ResponseReturnValue:
         reason = f"Rebuild of {found.name} #{build.number} (propdesk)"
         fields = prefilled(scheduler, build, identity(), reason) if scheduler else ()
         return _page(found, build, schedulers, scheduler, fields)
-    fields, params = submitted(scheduler, request.form.to_dict(flat=False))
+    fields, params = submitted(scheduler, request.form.to_dict(flat=False), identity())
     try:
         forced = buildbot.force(scheduler.name, found, params)
     except FieldErrors as err:
-        return _page(found, build, schedulers, scheduler, fields, errors=err.fields, status=422)
+        errors = _field_errors(fields, err.fields)
+        return _page(found, build, schedulers, scheduler, fields, errors=errors, status=422)
     except Unreachable as err:
         error = f"{err.message}. Nothing was started; your form is unchanged."
         return _page(found, build, schedulers, scheduler, fields, error=error, status=503)

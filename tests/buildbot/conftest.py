@@ -36,6 +36,15 @@ def login_master(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalMast
 
 
 @pytest.fixture(scope="session")
+def strict_master(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalMaster]:
+    """A master as Buildbot configures one by default: ``username`` must hold an e-mail
+    address; and a builder ``idle`` whose worker never connects (requests stay waiting)."""
+    folder = tmp_path_factory.mktemp("bb-strict")
+    with running_master(folder, username_needs_email=True, idle_builder=True) as m:
+        yield m
+
+
+@pytest.fixture(scope="session")
 def oauth_master(tmp_path_factory: pytest.TempPathFactory) -> Iterator[LocalMaster]:
     """A master that only offers an OAuth2 (GitHub) login."""
     with running_master(tmp_path_factory.mktemp("bb-oauth"), auth="oauth2") as m:

@@ -100,8 +100,9 @@ def test_force_over_json_rpc_starts_a_build_with_the_properties(
 def test_bad_values_come_back_per_field(master: LocalMaster) -> None:
     bb = client_of(master.url)
     with pytest.raises(FieldErrors) as caught:
-        bb.force("force", bb.builder("hello"), {"username": "bob", "count": "many"})
-    assert set(caught.value.fields) == {"username", "count"}
+        bb.force("force", bb.builder("hello"), {"flavour": "salty", "count": "many"})
+    assert set(caught.value.fields) == {"flavour", "count"}
+    assert "does not belong to list" in caught.value.fields["flavour"]
     assert "invalid literal" in caught.value.fields["count"]
 
 

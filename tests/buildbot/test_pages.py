@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from markupsafe import escape
 
+from app.buildbot.local_master import LocalMaster
 from app.web import buildbot as buildbot_views
 from app.web import buildbot_filters
 from tests.buildbot.conftest import XSS_DESCRIPTION, XSS_GREETING, DashboardOn, TwoBuilds
@@ -120,6 +121,22 @@ def test_propdesk_starts_while_buildbot_is_down(dashboard_on: DashboardOn) -> No
     assert page.status_code == 503
     assert "not reachable" in page.text
     assert client.get("/browse/").status_code == 200
+
+
+def test_waiting_requests_are_bounded_and_the_page_says_more_wait(
+    dashboard_on: DashboardOn, strict_master: LocalMaster, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Requests on ``idle`` (its worker never connects) wait for ever: with a page of 2,
+    the newest 2 of 3 are listed and the page says more exist."""
+    monkeypatch.setattr(buildbot_views, "PENDING_SHOWN", 2)
+    api = MasterAPI(strict_master.url)
+    sent = [api.force("idle", scheduler="force-idle") for _ in range(3)]
+    client = Client(dashboard_on(strict_master.url))
+    page = client.get("/buildbot/builders/idle/")
+    assert page.status_code == 200
+    listed = [int(n) for n in re.findall(r">Build request (\d+)</a>", page.text)]
+    assert listed == sorted(sent, reverse=True)[:2]
+    assert "More requests are waiting or running: these are the newest 2." in page.text
 
 
 def test_build_request_page_leads_to_its_build(user: Client, api: MasterAPI) -> None:

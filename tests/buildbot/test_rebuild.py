@@ -1,6 +1,8 @@
 """Rebuild with properties through the dashboard against a real master: the form prefilled
-from a build, a rebuild with one property changed (checked on the master), a bad integer
-as a field error with the typed form kept, and a master stopped mid-session."""
+from a build, a rebuild with one property changed (checked on the master), the identity as
+``username`` (read-only, a forged one ignored, explained when the master wants an e-mail
+address), a bad integer as a field error with the typed form kept, and a master stopped
+mid-session."""
 
 from __future__ import annotations
 
@@ -12,11 +14,14 @@ import requests
 
 from app.buildbot.local_master import LocalMaster
 from tests.buildbot.conftest import DashboardOn, TwoBuilds
-from tests.support.buildbot import USER, MasterAPI, running_master
+from tests.support.buildbot import MasterAPI, running_master
 from tests.support.client import Client
 from tests.support.servers import csrf_from
 
 FORM = "/buildbot/builders/hello/builds/{number}/rebuild"
+IDENTITY = "admin"
+"""The propdesk (CloudBees CD emulator) user: who a rebuild is attributed to."""
+FORGED = "mallory <mallory@example.com>"
 
 
 def form_values(page: str) -> dict[str, str]:
@@ -37,13 +42,20 @@ def form_values(page: str) -> dict[str, str]:
     return out
 
 
+def identity_field(page: str) -> str:
+    """The ``username`` field's markup."""
+    return page.split('data-field="username"', 1)[1].split("</div>", 1)[0]
+
+
 def test_form_is_prefilled_from_the_build(user: Client, two_builds: TwoBuilds) -> None:
     page = user.get(FORM.format(number=two_builds.first))
     assert page.status_code == 200
     values = form_values(page.text)
     assert values["greeting"] == "world" and values["loud"] == "1"
     assert values["count"] == "3" and values["flavour"] == "spicy"
-    assert values["username"] == "admin"  # the propdesk (CloudBees CD) user
+    field = identity_field(page.text)  # the propdesk user, shown but not editable or sent
+    assert f'value="{IDENTITY}" readonly' in field and "name=" not in field
+    assert "username" not in values
     assert values["reason"].startswith(f"Rebuild of hello #{two_builds.first}")
     assert values["scheduler"] == "force"
 
@@ -52,7 +64,7 @@ def test_rebuild_with_one_property_changed(
     user: Client, two_builds: TwoBuilds, api: MasterAPI
 ) -> None:
     values = form_values(user.get(FORM.format(number=two_builds.first)).text)
-    values.update(greeting="changed by propdesk", username=USER)
+    values.update(greeting="changed by propdesk")
     answer = user.post(FORM.format(number=two_builds.first), values, allow_redirects=False)
     assert answer.status_code == 303, answer.text
     location = answer.headers["Location"]
@@ -63,15 +75,27 @@ def test_rebuild_with_one_property_changed(
     props = api.properties(build["buildid"])
     assert props["greeting"] == "changed by propdesk"
     assert props["loud"] is True and props["count"] == 3 and props["flavour"] == "spicy"
-    assert props["owner"] == USER
+    assert props["owner"] == IDENTITY
     assert props["reason"].startswith("Rebuild of hello")
+
+
+def test_a_forged_username_is_ignored(user: Client, two_builds: TwoBuilds, api: MasterAPI) -> None:
+    """A POST naming someone else as ``username`` still forces the build as the user."""
+    values = form_values(user.get(FORM.format(number=two_builds.first)).text)
+    values.update(username=FORGED, greeting="forged?")
+    answer = user.post(FORM.format(number=two_builds.first), values, allow_redirects=False)
+    assert answer.status_code == 303, answer.text
+    build = api.finished_build(int(answer.headers["Location"].rsplit("request=", 1)[1]))
+    props = api.properties(build["buildid"])
+    assert props["greeting"] == "forged?" and props["owner"] == IDENTITY
+    assert FORGED not in str(props)
 
 
 def test_bad_integer_is_a_field_error_and_the_form_is_kept(
     user: Client, two_builds: TwoBuilds
 ) -> None:
     values = form_values(user.get(FORM.format(number=two_builds.first)).text)
-    values.update(count="twelve", greeting="typed <b>text</b>", username=USER)
+    values.update(count="twelve", greeting="typed <b>text</b>")
     answer = user.post(FORM.format(number=two_builds.first), values)
     assert answer.status_code == 422
     field = answer.text.split('data-field="count"', 1)[1].split("</div>", 1)[0]
@@ -83,13 +107,23 @@ def test_bad_integer_is_a_field_error_and_the_form_is_kept(
 
 
 def test_identity_without_email_is_explained_next_to_username(
-    user: Client, two_builds: TwoBuilds
+    dashboard_on: DashboardOn, strict_master: LocalMaster
 ) -> None:
-    values = form_values(user.get(FORM.format(number=two_builds.first)).text)
-    answer = user.post(FORM.format(number=two_builds.first), values)  # username "admin"
+    """A master that wants ``Name <email>`` refuses the identity "admin": Buildbot's message
+    and propdesk's explanation show next to the read-only field, the typed form is kept,
+    and a forged address in the POST does not get around it."""
+    number = MasterAPI(strict_master.url).build_with("hello", greeting="strict")
+    client = Client(dashboard_on(strict_master.url))
+    values = form_values(client.get(FORM.format(number=number)).text)
+    values.update(greeting="kept", username=FORGED)
+    answer = client.post(FORM.format(number=number), values)
     assert answer.status_code == 422
-    field = answer.text.split('data-field="username"', 1)[1].split("</div>", 1)[0]
-    assert "email address" in field
+    field = html.unescape(identity_field(answer.text))
+    assert "please fill in email address" in field  # Buildbot's own words
+    assert f"propdesk sends your identity '{IDENTITY}'" in field
+    assert "need_email=False" in field and 'aria-invalid="true"' in field
+    assert f'value="{IDENTITY}" readonly' in field
+    assert form_values(answer.text)["greeting"] == "kept"
 
 
 def test_form_without_csrf_token_is_refused(user: Client, two_builds: TwoBuilds) -> None:
@@ -108,7 +142,7 @@ def test_master_stopped_mid_session(dashboard_on: DashboardOn, tmp_path: Path) -
         page = client.get("/buildbot/builders/hello/")
         assert page.status_code == 503
         assert "is not reachable" in page.text
-        form.update(greeting="typed while down", username=USER)
+        form.update(greeting="typed while down")
         sent = client.post(FORM.format(number=number), form)
         assert sent.status_code == 503  # the form page asks the master first: clear page
         assert "Traceback" not in sent.text and "Nothing was started" in sent.text
@@ -126,7 +160,7 @@ def test_stopped_while_the_form_is_sent_keeps_the_form(
         dash = dashboard_on(master.url)
         client = Client(dash)
         form = form_values(client.get(FORM.format(number=number)).text)
-        form.update(greeting="kept while down", username=USER)
+        form.update(greeting="kept while down")
         transport = dash.app.extensions["propdesk.buildbot"].transport
         original = transport.rpc
 
@@ -177,7 +211,7 @@ def test_rebuild_on_a_master_with_a_login(
     assert client.post("/buildbot/login", data, allow_redirects=False).status_code == 303
     form_url = f"/buildbot/builders/world/builds/{number}/rebuild"
     values = form_values(client.get(form_url).text)
-    values.update(greeting="with login", username=USER)
+    values.update(greeting="with login")
     answer = client.post(form_url, values, allow_redirects=False)
     assert answer.status_code == 303, answer.text
     build = api.finished_build(int(answer.headers["Location"].rsplit("=", 1)[1]))
@@ -227,7 +261,6 @@ def test_a_buildbot_session_the_master_forgot_asks_for_the_login_again(
     store.set(key, stored, 3600)
     form_url = f"/buildbot/builders/world/builds/{number}/rebuild"
     values = form_values(client.get(form_url).text)  # reads are anonymous on this master
-    values["username"] = USER
     answer = client.post(form_url, values, allow_redirects=False)
     assert answer.status_code == 303
     assert "/buildbot/login?" in answer.headers["Location"]

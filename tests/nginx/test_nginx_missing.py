@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
@@ -35,3 +36,29 @@ def test_the_generator_refuses_a_shipped_file_it_does_not_know() -> None:
             key=Path("server.key"),
             logs=Path("logs"),
         )
+
+
+def test_a_refused_configuration_leaves_no_folder_behind(
+    monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A certificate nginx cannot load fails ``nginx -t``: the run's folder under /tmp goes
+    too. ``mkdtemp`` is wrapped (not replaced) only to learn that folder's name."""
+    exe = nginx.require_nginx()
+    made: list[str] = []
+    real_mkdtemp = tempfile.mkdtemp
+
+    def spying_mkdtemp(**kwargs: str) -> str:
+        made.append(real_mkdtemp(**kwargs))
+        return made[-1]
+
+    monkeypatch.setattr(tempfile, "mkdtemp", spying_mkdtemp)
+    with pytest.raises(RuntimeError, match="nginx refused the configuration"):
+        nginx.NginxProcess(
+            exe,
+            propdesk="127.0.0.1:2",
+            sso="127.0.0.1:3",
+            cert=tmp_path / "missing.crt",
+            key=tmp_path / "missing.key",
+        )
+    assert len(made) == 1 and made[0].startswith("/tmp/propdesk-nginx-")
+    assert not Path(made[0]).exists()

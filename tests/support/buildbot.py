@@ -75,15 +75,17 @@ class MasterAPI:
     def builderid(self, builder: str) -> int:
         return int(self.get(f"builders/{builder}")["builders"][0]["builderid"])
 
-    def force(self, builder: str, **params: Any) -> int:
-        """Force a build of ``builder`` with ``params``; its build request id."""
+    def force(self, builder: str, scheduler: str = "force", **params: Any) -> int:
+        """Force a build of ``builder`` through ``scheduler`` with ``params``; its build
+        request id."""
         body = {
             "jsonrpc": "2.0",
             "method": "force",
             "id": 1,
             "params": {"builderid": str(self.builderid(builder)), "username": USER, **params},
         }
-        answer = self.http.post(self.url + "/api/v2/forceschedulers/force", json=body, timeout=10)
+        url = f"{self.url}/api/v2/forceschedulers/{scheduler}"
+        answer = self.http.post(url, json=body, timeout=10)
         assert answer.status_code == 200, answer.text
         return int(next(iter(answer.json()["result"][1].values())))
 

@@ -102,19 +102,30 @@ class NginxProcess:
         publish_limit: int | None = None,
     ) -> None:
         self.root = Path(tempfile.mkdtemp(prefix="propdesk-nginx-", dir="/tmp"))
-        self.root.chmod(0o755)
         self.port = free_port()
         self.url = f"https://127.0.0.1:{self.port}"
-        conf = local_config(
-            SHIPPED.read_text(),
-            port=self.port,
-            propdesk=propdesk,
-            sso=sso,
-            cert=cert,
-            key=key,
-            logs=self.root,
-            publish_limit=publish_limit,
-        )
+        try:  # a configuration nginx refuses, or an nginx that dies: no folder left behind
+            self.root.chmod(0o755)
+            conf = local_config(
+                SHIPPED.read_text(),
+                port=self.port,
+                propdesk=propdesk,
+                sso=sso,
+                cert=cert,
+                key=key,
+                logs=self.root,
+                publish_limit=publish_limit,
+            )
+            self._start(exe, conf)
+        except BaseException:
+            if hasattr(self, "proc"):
+                self.stop()
+            shutil.rmtree(self.root, ignore_errors=True)
+            raise
+
+    def _start(self, exe: str, conf: str) -> None:
+        """Write the configuration, have nginx check it (``-t``), start it and wait until
+        it listens."""
         (self.root / "propdesk.conf").write_text(conf)
         (self.root / "nginx.conf").write_text(MAIN.format(root=self.root))
         cmd = [exe, "-p", str(self.root), "-c", str(self.root / "nginx.conf")]
@@ -124,7 +135,6 @@ class NginxProcess:
             raise RuntimeError(f"nginx refused the configuration: {checked.stderr}")
         self.proc = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         if not wait_until(self._listening, timeout=15):
-            self.stop()
             raise RuntimeError(f"nginx did not start: {self.error_log()[-2000:]}")
 
     def _listening(self) -> bool:
