@@ -1,0 +1,193 @@
+"""What every multi-value page shares between its preview and its apply (compare and copy,
+import, edit as text): a plan's rows with per-value diffs, the plan's fingerprint that the
+preview form carries, and the apply that refuses to run when the plan changed since.
+
+The preview form carries how to build the plan again (the desired tree, or the rows to
+copy) and ``fingerprint(plan)``: a hash of every operation with the exact state it expects
+to find. The apply reads the trees again, plans again and compares fingerprints, so a
+change made elsewhere since the preview is a conflict (nothing written, the new plan shown)
+and never overwritten; the engine then checks each operation once more as it writes.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+
+from flask import Response, request
+
+from app.changes import (
+    Action,
+    ApplyReport,
+    Operation,
+    Plan,
+    Result,
+    State,
+    Status,
+    Target,
+    apply,
+    to_json,
+)
+from app.cloudbees import PropertyPath
+from app.htmx import render
+from app.journal import Snapshot, Source
+from app.services import cd, services
+from app.web import journaling
+from app.web.diffs import Diff, diff
+from app.web.editing import save_lock
+
+SHOWN = 1000
+"""Operations a preview or report lists one by one (the counts cover all of them)."""
+
+STALE = (
+    "Nothing was written: what this change would touch changed since the preview. "
+    "Here is the change as it stands now; review it and apply again."
+)
+UNCONFIRMED = "Nothing was written: tick the box to confirm the deletes first."
+
+
+@dataclass(frozen=True)
+class Row:
+    """One operation as a preview shows it: the path below the root, what it does, whether
+    it is a sheet, and what changes (value lines, description, flag)."""
+
+    path: str
+    action: str
+    sheet: bool
+    diff: Diff
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One operation's result as a report shows it."""
+
+    path: str
+    action: str
+    status: str
+    reason: str
+
+
+def relative(names: tuple[str, ...]) -> str:
+    """A path below a plan's root, as rows show it (``deploy/prod/host``)."""
+    return "/".join(names)
+
+
+def snapshot(state: State | None) -> Snapshot | None:
+    """The diffable snapshot of an operation's state (a sheet has no value)."""
+    if state is None:
+        return None
+    return Snapshot(None if state.sheet else state.value, state.description, state.expandable)
+
+
+def row(op: Operation) -> Row:
+    """One operation as a preview row."""
+    state = op.desired or op.expected
+    sheet = state is not None and state.sheet
+    return Row(
+        relative(op.names),
+        op.action.value,
+        sheet,
+        diff(snapshot(op.expected), snapshot(op.desired)),
+    )
+
+
+def rows(changes: Plan) -> list[Row]:
+    """The first ``SHOWN`` operations of a plan as preview rows."""
+    return [row(op) for op in changes.operations[:SHOWN]]
+
+
+def counts(changes: Plan) -> dict[str, int]:
+    """How many creates, modifies and deletes a plan holds."""
+    return {action.value: changes.count(action) for action in Action}
+
+
+def outcomes(report: ApplyReport) -> list[Outcome]:
+    """The first ``SHOWN`` results, conflicts and failures first."""
+    order = {Status.FAILED: 0, Status.CONFLICT: 1, Status.APPLIED: 2, Status.ALREADY: 3}
+    ranked = sorted(report.results, key=lambda r: order[r.status])
+    return [outcome(r) for r in ranked[:SHOWN]]
+
+
+def outcome(result: Result) -> Outcome:
+    """One result as a report row."""
+    op = result.operation
+    return Outcome(relative(op.names), op.action.value, result.status.value, result.reason)
+
+
+def state_data(state: State | None) -> object:
+    """An expected or desired state as plain data for the fingerprint."""
+    if state is None:
+        return None
+    return [state.sheet, state.value, state.description, state.expandable]
+
+
+def fingerprint(changes: Plan) -> str:
+    """A hash of every operation: its action, path, expected and desired state and (for
+    the delete of a sheet) what it expects to delete with it."""
+    digest = hashlib.sha256()
+    for op in changes.operations:
+        contents = to_json(op.contents) if op.contents is not None else None
+        item = [op.action.value, list(op.names), state_data(op.expected)]
+        item += [state_data(op.desired), contents]
+        digest.update(json.dumps(item, ensure_ascii=True).encode() + b"\n")
+    return digest.hexdigest()
+
+
+def target(root: PropertyPath, source: Source) -> Target:
+    """Where this request applies a plan: the pages' save lock, the journal, this login."""
+    journal = services().journal
+    return Target(cd().properties, root, save_lock, journal, journaling.actor(), source)
+
+
+def apply_unchanged(
+    changes: Plan, basis: str, root: PropertyPath, source: Source
+) -> ApplyReport | None:
+    """Apply ``changes`` when they are the plan the preview showed (``basis``); ``None``
+    (nothing written) when they are not. Nothing left to do (a form sent twice) is an
+    empty report."""
+    if not changes.operations:
+        return ApplyReport((), "")
+    if fingerprint(changes) != basis:
+        return None
+    return apply_plan(changes, root, source)
+
+
+def apply_plan(changes: Plan, root: PropertyPath, source: Source) -> ApplyReport:
+    """Apply ``changes`` under ``root`` for this login (an empty plan writes nothing)."""
+    if not changes.operations:
+        return ApplyReport((), "")
+    return apply(changes, target(root, source))
+
+
+def report_counts(report: ApplyReport) -> dict[str, int]:
+    """How many results an apply had of each status."""
+    return {status.value: len(report.of(status)) for status in Status}
+
+
+def unconfirmed(changes: Plan) -> bool:
+    """True when the plan deletes and the apply form did not confirm the deletes."""
+    return bool(changes.count(Action.DELETE)) and request.form.get("confirm_deletes") != "1"
+
+
+def report_page(
+    heading: str,
+    root: PropertyPath,
+    report: ApplyReport,
+    back_url: str,
+    back_label: str,
+    *,
+    note: str = "",
+) -> Response:
+    """The report of an apply: counts, then every result (conflicts and failures first)."""
+    return render(
+        "changes/report.html",
+        heading=heading,
+        root=root,
+        report=report,
+        counts=report_counts(report),
+        outcomes=outcomes(report),
+        back_url=back_url,
+        back_label=back_label,
+        note=note,
+    )
