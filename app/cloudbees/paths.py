@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-import unicodedata
+import re
 from dataclasses import dataclass
 
 from app.cloudbees.errors import ValidationError
 
 OWNER_KINDS = ("projects", "artifacts", "artifactVersions")
 RESERVED = frozenset({"properties", "project"})
+CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")  # Unicode's Cc category, all of it
+SURROGATE = re.compile("[\ud800-\udfff]")
 
 
 def check_property_name(name: str) -> str:
@@ -22,13 +24,13 @@ def check_property_name(name: str) -> str:
         why = "it contains '/'"
     elif "[" in name or "]" in name:
         why = "it contains '[' or ']'"
-    elif any(unicodedata.category(ch) == "Cc" for ch in name):
+    elif CONTROL.search(name):
         why = "it contains a control character"
     elif name in RESERVED:
         why = f"'{name}' is a reserved name"
     elif name in (".", ".."):
         why = "'.' and '..' are not names"
-    elif any(0xD800 <= ord(ch) <= 0xDFFF for ch in name):
+    elif SURROGATE.search(name):
         why = "it contains a lone surrogate (not encodable as UTF-8)"
     if why:
         raise ValidationError(f"Invalid property name {name!r}: {why}", code="InvalidPropertyName")
@@ -95,7 +97,12 @@ class PropertyPath:
         return cls(tuple(parts))
 
     def child(self, name: str) -> PropertyPath:
-        return PropertyPath((*self.segments, name))
+        """The path of ``name`` in this sheet: only ``name`` is checked (this path's own
+        parts were when it was made), so a page's rows get their paths cheaply."""
+        check_property_name(name)
+        made = object.__new__(PropertyPath)
+        object.__setattr__(made, "segments", (*self.segments, name))
+        return made
 
     # -- reading ---------------------------------------------------------------------------
     @property

@@ -61,9 +61,13 @@ class PropertyService:
         sheet = data.get("propertySheet")
         return sheet if isinstance(sheet, dict) else {}
 
-    def sheet_page(self, path: PropertyPath, want: SliceRequest | None = None) -> SheetSlice:
-        """One page of the sheet at ``path`` (filtered and sorted), from one call."""
-        sheet = self._sheet_json(path, recurse=False, expand=False)
+    def sheet_page(
+        self, path: PropertyPath, want: SliceRequest | None = None, *, expand: bool = False
+    ) -> SheetSlice:
+        """One page of the sheet at ``path`` (filtered and sorted), from one call; with
+        ``expand``, of values as the server expands them (one broken reference anywhere
+        in the sheet fails the whole read)."""
+        sheet = self._sheet_json(path, recurse=False, expand=expand)
         return slice_entries(as_list(sheet.get("property")), want or SliceRequest())
 
     def sheet_by_id(

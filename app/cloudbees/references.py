@@ -34,17 +34,31 @@ def broken_reference(service: PropertyService, value: str) -> str | None:
     """The first absolute reference of ``value`` that names no property, checked with at
     most ``MAX_CHECKED`` reads; ``None`` when none of those checked is missing (relative
     references depend on where the server expands them, so they are not checked)."""
+    return next(iter(missing_references(service, value, stop_at_first=True)), None)
+
+
+def missing_references(
+    service: PropertyService, value: str, *, stop_at_first: bool = False
+) -> tuple[str, ...]:
+    """The absolute references of ``value`` that name no property, in order: one read for
+    each of the first ``MAX_CHECKED`` that parse as property paths (relative references
+    and further ones are not checked). Other errors of a read are raised."""
     absolute = [ref for ref in references(value) if ref.startswith("/")]
+    missing: list[str] = []
     for ref in absolute[:MAX_CHECKED]:
         try:
             path = PropertyPath.parse(ref)
         except ValidationError:
             continue
+        if path.is_owner:  # an owner is not a property; the server says what it makes of it
+            continue
         try:
             service.get(path)
         except NotFound:
-            return ref
-    return None
+            missing.append(ref)
+            if stop_at_first:
+                break
+    return tuple(missing)
 
 
 @dataclass(frozen=True)

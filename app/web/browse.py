@@ -11,11 +11,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from flask import Blueprint, Response, redirect, request, url_for
+from flask import Blueprint, Response, redirect, request, session, url_for
 from flask.typing import ResponseReturnValue
 
 from app import drafts, messages, read_only
 from app.cloudbees import CloudBeesError, NotFound, Property, PropertyPath, ValidationError
+from app.cloudbees.expanded_sheet import expanded_page
 from app.cloudbees.references import broken_reference
 from app.cloudbees.sheets import SheetSlice
 from app.drafts import Draft
@@ -77,9 +78,10 @@ def sheet_page(path: PropertyPath) -> ResponseReturnValue:
     except ValidationError:
         # Asked as a sheet, but it is a value: show it as a property instead.
         return redirect_to(node_url(path, False))
+    held = page.rows if session.get(drafts.DRAFTS) else ()  # no drafts: no keys to build
     kept = {
         name: draft
-        for name in (p.name for p in page.rows)
+        for name in (p.name for p in held)
         if (draft := drafts.take(drafts.key("edit", path.child(name)))) is not None
     }
     new_draft = drafts.take(drafts.key("new", path))
@@ -131,8 +133,10 @@ def render_sheet(
 
 def read_page(path: PropertyPath, query: SheetQuery, locate: str = "") -> SheetSlice:
     """The page of ``path`` that ``query`` asks for, or the one holding ``locate`` (one
-    upstream call)."""
+    upstream call; with expanded values, see ``expanded_page`` for when it takes more)."""
     want = query.slice_request(settings().page_size, locate)
+    if query.expanded:
+        return expanded_page(cd().properties, path, want)
     return cd().properties.sheet_page(path, want)
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from flask import Flask
+from markupsafe import Markup
 
 
 def preview(value: str | None, limit: int = 80) -> str:
@@ -34,6 +35,16 @@ def exact(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else ""
 
 
+def time_tag(moment: datetime | None) -> Markup:
+    """A moment as "3 min ago" in a ``<time>`` element, with the exact time on hover and
+    for machines; nothing for no moment. (The ``time_ago`` macro; a function, so a
+    100-row table does not pay 100 macro calls for it.)"""
+    if not moment:
+        return Markup("")
+    tag = Markup('<time datetime="{}" title="{}">{}</time>')
+    return tag.format(moment.isoformat(), exact(moment), ago(moment))
+
+
 def filesize(size: int | None) -> str:
     """Bytes in human units (1024-based)."""
     if size is None:
@@ -54,3 +65,4 @@ def register_filters(app: Flask) -> None:
     app.add_template_filter(preview)
     app.add_template_filter(ago)
     app.add_template_filter(exact)
+    app.add_template_global(time_tag)

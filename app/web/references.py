@@ -15,10 +15,12 @@ from flask import Blueprint, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.cloudbees import PropertyPath, ValidationError
-from app.cloudbees.references import candidates, pieces, resolve
+from app.cloudbees.errors import CloudBeesError
+from app.cloudbees.references import candidates, missing_references, pieces, resolve
 from app.cloudbees.search import SearchHit, SortBy, ValuesNotSearchable, contains, hits_of, under
 from app.htmx import redirect_to, render
 from app.services import cd
+from app.web.edit_form import EditForm, FormLike
 from app.web.nodes import Node, node_url, pass_node
 
 bp = Blueprint("references", __name__)
@@ -104,3 +106,16 @@ def where_used(node: Node) -> ResponseReturnValue:
     except ValuesNotSearchable:
         uses, refused = [], True
     return render("search/_where_used.html", path=node.path, uses=uses, refused=refused)
+
+
+def missing_before_save(form: EditForm, posted: FormLike) -> tuple[str, ...]:
+    """The absolute references a save's new value holds that name no property, to warn
+    about before writing: checked only when the value changed and will be expanded, and
+    the user did not confirm (``refs_ok=1``); at most ``MAX_CHECKED`` reads. A failed read
+    checks nothing (the save itself then meets the server and says what it makes of it)."""
+    if posted.get("refs_ok") == "1" or not form.value_touched or not form.expandable:
+        return ()
+    try:
+        return missing_references(cd().properties, form.value)
+    except CloudBeesError:
+        return ()

@@ -11,7 +11,7 @@ from app.cloudbees.sheets import SORTS, SliceRequest
 from app.web.nodes import Node
 from app.web.paging import page_number
 
-DEFAULTS = {"q": "", "sort": "name", "dir": "asc", "page": "1"}
+DEFAULTS = {"q": "", "sort": "name", "dir": "asc", "page": "1", "values": "raw"}
 
 
 @dataclass(frozen=True)
@@ -24,12 +24,14 @@ class SortLink:
 
 @dataclass(frozen=True)
 class SheetQuery:
-    """Filter text, sort column and direction, and page number of a sheet view."""
+    """Filter text, sort column and direction, page number of a sheet view, and whether
+    it shows values raw or as the server expands them (``values=expanded``)."""
 
     q: str = ""
     sort: str = "name"
     desc: bool = False
     page: int = 1
+    expanded: bool = False
 
     @classmethod
     def from_args(cls, args: dict[str, str]) -> SheetQuery:
@@ -40,6 +42,7 @@ class SheetQuery:
             sort=sort if sort in SORTS else "name",
             desc=args.get("dir") == "desc",
             page=page,
+            expanded=args.get("values") == "expanded",
         )
 
     def slice_request(self, page_size: int, locate: str = "") -> SliceRequest:
@@ -54,6 +57,7 @@ class SheetQuery:
             "sort": self.sort,
             "dir": "desc" if self.desc else "asc",
             "page": str(self.page),
+            "values": "expanded" if self.expanded else "raw",
         }
         merged.update({k: str(v) for k, v in changes.items()})
         return {k: v for k, v in merged.items() if v != DEFAULTS[k]}
