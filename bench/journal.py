@@ -4,7 +4,8 @@ the history and activity pages are over a big journal, each as a ratio taken in 
 - save with the journal against the same save on a dashboard whose journal records
   nothing (``bench.nojournal``), both under gunicorn with the shipped config;
 - the history page of a property with 1,000 entries against that property's own page;
-- the activity page over 100,000 entries against a plain sheet page (100 properties).
+- the activity page over 100,000 entries against a plain sheet page (100 properties);
+- ``GET /api/v1/changes?limit=50`` over the same entries against that sheet page.
 
 The journal is seeded straight into its database (as the sheets are into the emulator's):
 the figures measure the pages, not the loader. SQLite always; PostgreSQL when asked for and
@@ -31,6 +32,7 @@ from pathlib import Path
 from typing import Any
 
 import requests
+from cryptography.fernet import Fernet
 from sqlalchemy import insert
 
 from app.cloudbees import PropertyPath
@@ -239,6 +241,41 @@ def save_figure(
     )
 
 
+def api_key(side: Side) -> str:
+    """A read-only key of admin's, made on the settings page as a browser does."""
+    page = side.get("/settings/api-keys/").text
+    form = {"csrf_token": csrf_from(page), "name": "bench", "scope": "read-only"}
+    form.update({"prefixes": "", "days": "90", "token": "admin-access-token"})
+    answer = side.browser.post(side.dashboard.url + "/settings/api-keys/", data=form, timeout=60)
+    found = re.search(r'class="new-key"[^>]*value="([^"]+)"', answer.text)
+    if found is None:
+        raise RuntimeError(f"no API key made: {answer.status_code}")
+    return found.group(1)
+
+
+def timed_api(side: Side, key: str, path: str) -> float:
+    started = time.perf_counter()
+    answer = requests.get(side.dashboard.url + path, headers={"API-Key": key}, timeout=60)
+    answer.raise_for_status()
+    return time.perf_counter() - started
+
+
+def changes_figure(backend: str, side: Side, total: int, repeat: int, warmup: int) -> str:
+    """``GET /api/v1/changes?limit=50`` over the whole journal against the sheet page."""
+    key = api_key(side)
+    sheet = f"/browse/projects/{PROJECT}/sheet/"
+    c, s = paired(
+        partial(timed_api, side, key, "/api/v1/changes?limit=50"),
+        partial(timed_get, side, sheet),
+        repeat,
+        warmup,
+    )
+    return (
+        f"| journal: GET /api/v1/changes?limit=50 over {total:,} entries ({backend}) | "
+        f"{c / s:.2f} | changes {c:.1f} ms / sheet page {s:.1f} ms |"
+    )
+
+
 def page_figures(
     backend: str, url: str, side: Side, repeat: int, warmup: int, entries: int
 ) -> list[str]:
@@ -271,6 +308,7 @@ def page_figures(
         f"activity {a:.1f} ms / sheet page (100 properties) {s:.1f} ms; target <= 1.5 |",
         f"| journal: activity page, filtered by user, prefix and source ({backend}) | "
         f"{f / s2:.2f} | activity {f:.1f} ms / sheet page {s2:.1f} ms |",
+        changes_figure(backend, side, total, repeat, warmup),
     ]
 
 
@@ -303,7 +341,10 @@ def figures(
             if url is None:
                 rows.append(f"| journal figures ({backend}) | skipped | not installed |")
                 continue
-            side = dashboard(emulator, workdir, backend, PROPDESK_DATABASE_URL=url)
+            data_key = Fernet.generate_key().decode()
+            side = dashboard(
+                emulator, workdir, backend, PROPDESK_DATABASE_URL=url, PROPDESK_DATA_KEYS=data_key
+            )
             try:
                 for latency in latencies:
                     emulator.set_latency(latency)

@@ -443,6 +443,39 @@ def artifact_items() -> Json:
                 "parameters": collection_parameters(VERSION_FIELDS),
                 "responses": {"200": listing, **errors("400", "404", "502", "503")},
             },
+            "post": publish_operation(),
+        },
+    }
+
+
+def publish_operation() -> Json:
+    """``POST /artifacts/{name}/versions``: a multipart publish, as the publish page sends."""
+    text = {"type": "string", "maxLength": 255}
+    version = {"type": "string", "maxLength": 255,
+               "pattern": r"^[0-9]+(\.[0-9]+){0,2}(-[A-Za-z0-9_.]+(-[0-9]+)?)?$"}  # fmt: skip
+    form = {
+        "type": "object",
+        "required": ["version"],
+        "additionalProperties": False,
+        "properties": {
+            "version": version,
+            "description": {"type": "string"},
+            "repository": text,
+            "dependencies": {"type": "array", "items": text,
+                             "description": "Versions it depends on (groupId:artifactKey:version)"},
+            "files": {"type": "array", "items": {"type": "string", "format": "binary"}},
+        },
+    }  # fmt: skip
+    created = {"type": "object", "required": ["artifactVersion"],
+               "properties": {"artifactVersion": {"type": "object"}}}  # fmt: skip
+    return {
+        "operationId": "publishArtifactVersion",
+        "summary": "Publish a version (with files or none), checked as the publish page "
+        "checks it: names, version, file count and size, dependencies that exist",
+        "requestBody": {"required": True, "content": {"multipart/form-data": {"schema": form}}},
+        "responses": {
+            "201": {"description": "The new version", "content": json_content(created)},
+            **errors("400", "403", "404", "409", "413", "502", "503"),
         },
     }
 

@@ -32,6 +32,7 @@ Listing (newest first, ``Page`` numbered from 1, ``has_next`` instead of a total
     journal.recent_changes(paths, since) -> dict[PropertyPath, datetime]  # row markers
     journal.entry(entry_id) -> Entry | None                           # "restore this version"
     journal.change_set(change_set_id) -> tuple[Entry, ...]
+    journal.list_entries(listing.Listing(...)) -> (entries, total)   # API collection, in SQL
 
 Housekeeping: ``journal.prune(older_than_days) -> int`` (also applied daily from
 ``PROPDESK_JOURNAL_DAYS``), ``journal.probe() -> DatabaseState`` (for ``/readyz``),
@@ -43,7 +44,8 @@ is ``None``, ``value_sha256`` set, ``value_hidden`` true): diffs can say "change
 Modules: ``values`` (domain values), ``errors``, ``database`` (engine, units of work),
 ``tables`` (models), ``migrate`` and ``migrations/`` (Alembic), ``journal`` (the API),
 ``onestep`` (a save's record in one PostgreSQL statement), ``observe`` and ``state``
-(external changes), ``queries``, ``rows``, ``startup``.
+(external changes), ``queries``, ``listing`` (filtered, sorted, paged lists), ``rows``,
+``startup``.
 """
 
 from app.journal.database import Database

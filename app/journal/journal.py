@@ -33,7 +33,7 @@ from sqlalchemy import (
 )
 
 from app.cloudbees import Property, PropertyPath
-from app.journal import migrate, observe, onestep, queries, rows, state
+from app.journal import listing, migrate, observe, onestep, queries, rows, state
 from app.journal.database import Database
 from app.journal.errors import JournalUnavailable
 from app.journal.rows import StoredState
@@ -415,6 +415,18 @@ class Journal:
             if len(found) < batch:
                 return
             last = (found[-1].at, found[-1].id)
+
+    def list_entries(self, wanted: listing.Listing) -> tuple[tuple[Entry, ...], int]:
+        """One page of ``wanted`` (see ``app.journal.listing``) and how many entries match
+        it before paging: filtered, sorted and cut in SQL, counted only when the page
+        cannot tell."""
+        self._ready()
+        with self.database.reading() as session:
+            found = tuple(rows.entry(row) for row in session.scalars(listing.page(wanted)))
+            short = wanted.limit is None or len(found) < wanted.limit
+            if short and (found or not wanted.offset):
+                return found, wanted.offset + len(found)
+            return found, int(session.scalar(listing.total(wanted)) or 0)
 
     def recent_changes(
         self, paths: Iterable[PropertyPath], since: datetime

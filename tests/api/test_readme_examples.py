@@ -55,6 +55,7 @@ def test_the_examples_run(api: Api, api_dashboard: DashboardThread, tmp_path: Pa
         out = run(["bash", "-euo", "pipefail", "-c", f"cd {tmp_path} && {script}"], env)
         assert out.strip()
     assert '"create":0' in out.replace(" ", "")  # the export imported back: nothing to do
+    assert '"name":"com.example:pipeline-configs:1.0.' in out.replace(" ", "")  # published
     created = api.get("/properties/projects/Default/api-example").json()["property"]
     assert (created["value"], created["description"]) == ("1.4.2", "set by the pipeline")
     script = blocks("python")[0]
