@@ -39,6 +39,10 @@ def create_app(settings: Settings | None = None, clock: Callable[[], float] = ti
     register_time_limits(app, settings)  # before any hook that may call CloudBees CD
     register_metrics(app, settings)
     register_blueprints(app)
+    if settings.buildbot_url:  # the Buildbot pages exist only when a master is configured
+        from app.web.buildbot import register_buildbot
+
+        register_buildbot(app, settings)
     from app.errors import register_errorhandlers
     from app.security import register_security
 
@@ -94,9 +98,10 @@ def limiter_config(settings: Settings) -> dict[str, object]:
 
 
 def register_extensions(app: Flask, settings: Settings, clock: Callable[[], float]) -> None:
-    from app.extensions import csrf, htmx, limiter
+    from app.extensions import csrf, htmx
     from app.services import attach, build_services
     from app.sessions.interface import install
+    from app.sessions.throttle import install_login_limits
     from app.sessions.upstream import install_upstream_logouts
 
     services = build_services(settings, clock)
@@ -105,19 +110,42 @@ def register_extensions(app: Flask, settings: Settings, clock: Callable[[], floa
     install_upstream_logouts(app, services.transport.settings)
     csrf.init_app(app)
     htmx.init_app(app)
-    limiter.init_app(app)
+    install_login_limits(app)  # the limiter asked on POST /login only
 
 
 def register_blueprints(app: Flask) -> None:
-    from app.web import activity, artifacts, auth, browse, editing, health, history, home
+    from app.web import (
+        activity,
+        artifacts,
+        auth,
+        browse,
+        compare,
+        editing,
+        health,
+        history,
+        home,
+        moving,
+        references,
+        renaming,
+        search,
+        transfer,
+        tree,
+    )
     from app.web.context import register_context
     from app.web.filters import register_filters
     from app.web.nodes import register_nodes
 
     register_nodes(app)  # the <node:...> converter, before any rule uses it
     blueprints = (health.bp, auth.bp, home.bp, browse.bp, editing.bp, artifacts.bp)
-    for blueprint in (*blueprints, history.bp, activity.bp):
+    features = (history.bp, activity.bp, search.bp, references.bp, tree.bp)
+    changes = (compare.bp, transfer.bp, moving.bp, renaming.bp)
+    for blueprint in (*blueprints, *features, *changes):
         app.register_blueprint(blueprint)
     auth.protect(app)
+    from app.api import register_api
+    from app.web.api_keys import bp as api_keys_bp
+
+    register_api(app)  # /api/v1: API keys, not logins (the login gate skips it)
+    app.register_blueprint(api_keys_bp)
     register_context(app)
     register_filters(app)

@@ -11,7 +11,12 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from app.buildbot.local_master import LocalMaster
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
@@ -122,6 +127,69 @@ def emulator_command(
     return [*cmd, *extra]
 
 
+def _new_data_key() -> str:
+    from app.keys.crypto import generate_data_key
+
+    return generate_data_key()
+
+
+def kept_secret(path: Path, make: Callable[[], str]) -> str:
+    """The secret in ``path`` (mode 0600), made by ``make`` and written there the first
+    time: the demo keeps its secret key and data key, so a restart keeps logins and API
+    keys."""
+    if path.is_file():
+        kept = path.read_text().strip()
+        if kept:
+            return kept
+    value = make()
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w") as out:
+        out.write(value + "\n")
+    return value
+
+
+def _demo_buildbot(args: argparse.Namespace, data: Path, env: dict[str, str]) -> LocalMaster | None:
+    """With ``--buildbot``: a real Buildbot master beside the emulator (its own cached
+    virtualenv, created when missing), and the dashboard pointed at it."""
+    if not args.buildbot:
+        return None
+    from app.buildbot.local_master import demo_master
+
+    master = demo_master(data / "buildbot-master", args.buildbot_port)
+    env["PROPDESK_BUILDBOT_URL"] = master.url
+    print(f"  Buildbot master: {master.url}/ (builders hello and world)", flush=True)
+    return master
+
+
+def cmd_keys(args: argparse.Namespace) -> int:
+    """``keys reseal``: re-encrypt every API key's stored access token with the first of
+    ``PROPDESK_DATA_KEYS`` (rotation: put a new key first, reseal, then drop the old one).
+    Nothing is written when a token cannot be opened."""
+    from app.config import ConfigError, journal_database, read_setting
+    from app.journal import Database, JournalError
+    from app.keys.crypto import DataKeys, DataKeysMissing, UndecryptableSecret
+    from app.keys.store import KeyStore
+
+    try:
+        data_keys = DataKeys(read_setting("PROPDESK_DATA_KEYS"))
+        url = journal_database(
+            read_setting("PROPDESK_DATABASE_URL"), read_setting("PROPDESK_DATA_DIR")
+        )
+        database = Database(url)
+    except (ConfigError, JournalError) as err:
+        print(f"propdesk: {err}", file=sys.stderr)
+        return 2
+    try:
+        count = KeyStore(database).reseal(data_keys.rotate)
+    except (JournalError, DataKeysMissing, UndecryptableSecret) as err:
+        print(f"propdesk: {database.describe()}: nothing re-encrypted: {err}", file=sys.stderr)
+        return 1
+    finally:
+        database.dispose()
+    print(f"{database.describe()}: {count} access token(s) re-encrypted with the first data key")
+    return 0
+
+
 def cmd_demo(args: argparse.Namespace) -> int:
     signal.signal(signal.SIGTERM, _stop_on_sigterm)  # stop both children on TERM too
     data = Path(args.data_dir).resolve()
@@ -132,13 +200,18 @@ def cmd_demo(args: argparse.Namespace) -> int:
         {
             "PROPDESK_DEMO": "1",
             "PROPDESK_CD_URL": f"http://127.0.0.1:{args.emulator_port}",
-            "PROPDESK_SECRET_KEY": env.get("PROPDESK_SECRET_KEY") or secrets.token_urlsafe(32),
+            "PROPDESK_SECRET_KEY": env.get("PROPDESK_SECRET_KEY")
+            or kept_secret(data / "secret_key", lambda: secrets.token_urlsafe(32)),
+            "PROPDESK_DATA_KEYS": env.get("PROPDESK_DATA_KEYS")
+            or kept_secret(data / "data_keys", _new_data_key),
             "PROPDESK_BIND": f"127.0.0.1:{args.port}",
             "PROPDESK_DATA_DIR": env.get("PROPDESK_DATA_DIR") or str(data),
         }
     )
     dashboard: subprocess.Popen[bytes] | None = None
+    master: LocalMaster | None = None
     try:
+        master = _demo_buildbot(args, data, env)
         _wait_for_port("127.0.0.1", args.emulator_port, emulator, 30)
         dashboard = subprocess.Popen([sys.executable, "-m", "app.cli", "serve"], env=env)
         _wait_for_port("127.0.0.1", args.port, dashboard, 60)
@@ -156,6 +229,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         return 0
     finally:
+        if master is not None:
+            master.stop()
         for proc in (dashboard, emulator):
             if proc is not None and proc.poll() is None:
                 proc.send_signal(signal.SIGTERM)
@@ -198,11 +273,19 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--port", type=int, default=8000)
     demo.add_argument("--emulator-port", type=int, default=8900)
     demo.add_argument("--data-dir", default=".demo")
+    demo.add_argument(
+        "--buildbot", action="store_true", help="also run a real Buildbot master and its pages"
+    )
+    demo.add_argument("--buildbot-port", type=int, default=8010)
     demo.set_defaults(func=cmd_demo)
 
     db = sub.add_parser("db", help="the journal's database: upgrade (migrate) or current")
     db.add_argument("action", choices=["upgrade", "current"])
     db.set_defaults(func=cmd_db)
+
+    keys = sub.add_parser("keys", help="API keys: reseal (re-encrypt tokens after rotation)")
+    keys.add_argument("action", choices=["reseal"])
+    keys.set_defaults(func=cmd_keys)
     return parser
 
 

@@ -136,6 +136,11 @@ def http_url(name: str, raw: str) -> str:
     return value.rstrip("/")
 
 
+def http_url_or_empty(name: str, raw: str) -> str:
+    """Empty (the feature is off), or an http(s) URL as ``http_url`` reads it."""
+    return http_url(name, raw) if raw.strip() else ""
+
+
 def redis_url(name: str, raw: str) -> str:
     """A ``redis://``, ``rediss://`` (TLS) or ``unix://`` (socket) URL."""
     value = raw.strip()
@@ -202,6 +207,27 @@ def database_url(name: str, raw: str) -> str:
             f"{name} must be sqlite:///<file> or postgresql+psycopg://user:password@host/db, "
             f"not {value.split('@')[-1]!r}"
         ) from None
+
+
+def data_keys(name: str, raw: str) -> tuple[str, ...]:
+    """Comma-separated Fernet keys (``app.keys.crypto``): the first encrypts, all decrypt."""
+    from app.keys.crypto import parse_data_keys
+
+    try:
+        return parse_data_keys(raw)
+    except ValueError as err:
+        raise ConfigError(f"{name}: {err}") from None
+
+
+def rate_limit(name: str, raw: str) -> str:
+    """A rate such as ``600 per minute`` or ``10/second`` (the ``limits`` notation)."""
+    from limits import parse
+
+    try:
+        parse(raw.strip())
+    except ValueError:
+        raise ConfigError(f"{name} must be a rate such as '600 per minute', not {raw!r}") from None
+    return raw.strip()
 
 
 def sqlite_url(folder: Path) -> str:
@@ -302,7 +328,7 @@ SETTINGS: tuple[SettingSpec[Any], ...] = (
         "threads",
         "8",
         int_at_least(1),
-        "Threads per gunicorn worker (workers: `WEB_CONCURRENCY`, default 2)",
+        "Threads per gunicorn worker (workers: `WEB_CONCURRENCY`, default one per usable core)",
     ),
     SettingSpec(
         "PROPDESK_CA_BUNDLE",
@@ -317,6 +343,22 @@ SETTINGS: tuple[SettingSpec[Any], ...] = (
         "1",
         flag,
         "0 turns TLS verification off (logged as a warning at start); never in production",
+    ),
+    SettingSpec(
+        "PROPDESK_BUILDBOT_URL",
+        "buildbot_url",
+        "",
+        http_url_or_empty,
+        "Base URL of a Buildbot master (`https://buildbot.example.com`); set = the Buildbot "
+        "pages and their nav entry; empty = none",
+    ),
+    SettingSpec(
+        "PROPDESK_BUILDBOT_CA_BUNDLE",
+        "buildbot_ca_bundle",
+        "",
+        existing_file,
+        "PEM file of CAs to verify the Buildbot master's TLS certificate; empty = "
+        "`PROPDESK_CA_BUNDLE`",
     ),
     SettingSpec(
         "PROPDESK_CONNECT_TIMEOUT",
@@ -346,7 +388,8 @@ SETTINGS: tuple[SettingSpec[Any], ...] = (
         "",
         positive_or_derived,
         "Seconds one dashboard request may spend on the CD server in all (every call, retry "
-        "and `Retry-After` wait); gunicorn's timeout is derived from it; empty = derived: "
+        "and `Retry-After` wait), and one Buildbot page on the Buildbot master; gunicorn's "
+        "timeout is derived from it; empty = derived: "
         f"`PROPDESK_READ_TIMEOUT` + {shown(DEFAULT_DEADLINE_MARGIN)}",
     ),
     SettingSpec(
@@ -524,6 +567,22 @@ SETTINGS: tuple[SettingSpec[Any], ...] = (
         "Most files one publish may carry; more are refused before any upstream call",
     ),
     SettingSpec(
+        "PROPDESK_DATA_KEYS",
+        "data_keys",
+        "",
+        data_keys,
+        "Fernet keys (comma-separated) that encrypt the CloudBees CD access tokens of API keys; "
+        "the first encrypts, all decrypt (rotate by putting a new one first); empty = no API "
+        "keys can be made; the demo makes one under `.demo/`",
+    ),
+    SettingSpec(
+        "PROPDESK_API_RATE_LIMIT",
+        "api_rate_limit",
+        "600 per minute",
+        rate_limit,
+        "Calls one API key may make (429 with `Retry-After` beyond), counted across workers",
+    ),
+    SettingSpec(
         "PROPDESK_MAX_RESPONSE_BYTES",
         "max_response_bytes",
         shown(DEFAULT_MAX_RESPONSE_BYTES),
@@ -597,6 +656,8 @@ class Settings:
     threads: int
     ca_bundle: Path | None
     verify_tls: bool
+    buildbot_url: str
+    buildbot_ca_bundle: Path | None
     connect_timeout: float
     read_timeout: float
     retries: int
@@ -625,6 +686,8 @@ class Settings:
     log_level: str
     max_upload_bytes: int
     max_upload_files: int
+    data_keys: tuple[str, ...] = field(repr=False)
+    api_rate_limit: str
 
     @property
     def api_base(self) -> str:
@@ -689,15 +752,30 @@ class ServerSettings:
     upstream_deadline: float
 
 
+def usable_cores() -> int:
+    """The cores this process may run on: its CPU affinity, capped by a cgroup v2 CPU quota
+    (a container's limit) when there is one."""
+    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    try:
+        quota, period = Path("/sys/fs/cgroup/cpu.max").read_text().split()[:2]
+        if quota != "max":
+            cores = min(cores or 1, -(-int(quota) // int(period)))
+    except (OSError, ValueError):
+        pass
+    return max(1, cores or 1)
+
+
 def server_settings(environ: Mapping[str, str] | None = None) -> ServerSettings:
     """Parse only gunicorn's settings (the app checks the rest when it starts). ``workers``
-    comes from ``WEB_CONCURRENCY`` (gunicorn's own variable; default 2)."""
+    comes from ``WEB_CONCURRENCY`` (gunicorn's own variable; default ``usable_cores()``)."""
     env = os.environ if environ is None else environ
     read_timeout = read_setting("PROPDESK_READ_TIMEOUT", env)
     return ServerSettings(
         bind=read_setting("PROPDESK_BIND", env),
         threads=read_setting("PROPDESK_THREADS", env),
-        workers=int_at_least(1)("WEB_CONCURRENCY", _given(env, "WEB_CONCURRENCY") or "2"),
+        workers=int_at_least(1)(
+            "WEB_CONCURRENCY", _given(env, "WEB_CONCURRENCY") or str(usable_cores())
+        ),
         read_timeout=read_timeout,
         upstream_deadline=upstream_deadline(
             read_timeout, read_setting("PROPDESK_UPSTREAM_DEADLINE", env)

@@ -24,12 +24,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--load-seconds", type=float, default=10.0)
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument(
+        "--runs", type=int, default=3, help="runs of each ratio (the table shows their spread)"
+    )
+    parser.add_argument(
         "--journal-backends",
         default="sqlite",
         help="journal databases to measure: sqlite, postgresql (started when installed)",
     )
     parser.add_argument(
         "--journal-entries", type=int, default=100_000, help="entries the activity page lists"
+    )
+    parser.add_argument(
+        "--search-properties", type=int, default=100_000, help="properties the search covers"
     )
     args = parser.parse_args(argv)
     print(
@@ -40,8 +46,10 @@ def main(argv: list[str] | None = None) -> int:
             warmup=args.warmup,
             load_seconds=args.load_seconds,
             connections=args.connections,
+            runs=args.runs,
             journal_backends=tuple(args.journal_backends.split(",")),
             journal_entries=args.journal_entries,
+            search_properties=args.search_properties,
             command="python -m bench " + " ".join(argv if argv is not None else sys.argv[1:]),
         )
     )

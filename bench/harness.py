@@ -21,7 +21,8 @@ from typing import Any
 
 import requests
 
-from bench import journal
+from app.config import server_settings
+from bench import changes, journal, search, tree
 from tests.support.servers import DashboardProcess, EmulatorProcess, csrf_from, dashboard_env, login
 
 BENCH_PROJECT = "bench"
@@ -37,6 +38,7 @@ class Stack:
     browser: requests.Session
     upstream: requests.Session
     upstream_session: str
+    threads: int = 8  # PROPDESK_THREADS of the dashboard's workers
 
 
 def _seed_sheets(emu: EmulatorProcess, sizes: list[int]) -> None:
@@ -81,13 +83,14 @@ def _seed_sheets(emu: EmulatorProcess, sizes: list[int]) -> None:
             )
 
 
-def start(sizes: list[int], workdir: Path) -> Stack:
+def start(sizes: list[int], workdir: Path, **env: str) -> Stack:
+    """The emulator with sheets of ``sizes`` and the dashboard (settings ``env`` on top of
+    the bench's), logged in on both sides."""
     emu = EmulatorProcess(workdir / "emulator")
     _seed_sheets(emu, sizes)
-    dash = DashboardProcess(
-        dashboard_env(emu.base_url, workdir / "sessions", PROPDESK_PAGE_SIZE="100"),
-        workdir / "gunicorn.log",
-    )
+    dash_env = dashboard_env(emu.base_url, workdir / "sessions", PROPDESK_PAGE_SIZE="100", **env)
+    dash = DashboardProcess(dash_env, workdir / "gunicorn.log")
+    threads = server_settings({**os.environ, **dash_env}).threads
     browser = requests.Session()
     login(browser, dash.url)
     token = csrf_from(browser.get(dash.url + "/browse/", timeout=30).text)
@@ -100,7 +103,7 @@ def start(sizes: list[int], workdir: Path) -> Stack:
     )
     upstream.headers.update({"sessionId": sid, "Accept": "application/json"})
     upstream.cookies.clear()
-    return Stack(emu, dash, browser, upstream, sid)
+    return Stack(emu, dash, browser, upstream, sid, threads)
 
 
 def timed(call: Callable[[], requests.Response]) -> float:
@@ -123,6 +126,88 @@ def paired_medians(
         ta.append(timed(a))
         tb.append(timed(b))
     return statistics.median(ta), statistics.median(tb)
+
+
+def spread(values: list[float]) -> tuple[float, str]:
+    """The median of a figure's runs, and the runs' range as text (``runs: 1.21-1.34``)."""
+    if len(values) == 1:
+        return values[0], "one run"
+    return statistics.median(values), f"{len(values)} runs: {min(values):.2f}-{max(values):.2f}"
+
+
+def overhead(stack: Stack, size: int, repeat: int, warmup: int, runs: int) -> str:
+    """The sheet page against the direct upstream GET of the same sheet, ``runs`` times."""
+    url, params = direct_sheet(stack, size)
+    page = sheet_page(stack, size)
+    pairs = [
+        paired_medians(
+            partial(stack.browser.get, page, timeout=60),
+            partial(stack.upstream.get, url, params=params, timeout=60),
+            repeat,
+            warmup,
+        )
+        for _ in range(runs)
+    ]
+    ratio, ranged = spread([d / u for d, u in pairs])
+    dash_t = statistics.median(d for d, _ in pairs)
+    up_t = statistics.median(u for _, u in pairs)
+    return (
+        f"{ratio:.2f} | dashboard {dash_t * 1000:.1f} ms / upstream {up_t * 1000:.1f} ms "
+        f"(medians of {repeat}; {ranged}) |"
+    )
+
+
+def fixed_cost(stack: Stack, repeat: int, warmup: int, runs: int) -> str:
+    """``/healthz`` (no session, no upstream call) against the emulator's cheapest GET (a
+    control answer: no session, no database): what any request costs, gunicorn to Flask
+    and back, against the same for the emulator's werkzeug server."""
+    cheapest = stack.emulator.base_url + "/_emulator/latency"
+    pairs = [
+        paired_medians(
+            partial(stack.browser.get, stack.dashboard.url + "/healthz", timeout=60),
+            partial(stack.upstream.get, cheapest, timeout=60),
+            repeat,
+            warmup,
+        )
+        for _ in range(runs)
+    ]
+    ratio, ranged = spread([d / u for d, u in pairs])
+    dash_t = statistics.median(d for d, _ in pairs)
+    up_t = statistics.median(u for _, u in pairs)
+    return (
+        f"| fixed-cost ratio, /healthz / the emulator's cheapest GET | {ratio:.2f} | "
+        f"{dash_t * 1000:.2f} ms / {up_t * 1000:.2f} ms (medians of {repeat}; {ranged}) |"
+    )
+
+
+def connections_per_views(stack: Stack, size: int, views: int = 100, clients: int = 4) -> str:
+    """TCP connections the dashboard used to the upstream for ``views`` sheet pages asked by
+    ``clients`` browsers at once: distinct client ports in the emulator's request log."""
+    stack.emulator.reset_counts()
+    page = sheet_page(stack, size)
+    cookies = stack.browser.cookies
+    headers = dict(stack.browser.headers)
+
+    def browse(n: int) -> None:
+        with requests.Session() as s:
+            s.headers.update(headers)
+            s.cookies.update(cookies)
+            for _ in range(n):
+                s.get(page, timeout=60).raise_for_status()
+
+    threads = [threading.Thread(target=browse, args=(views // clients,)) for _ in range(clients)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    seen = stack.emulator.requests_seen()
+    peers = {r["peer"] for r in seen}
+    workers, threads_each = len(worker_rss(stack.dashboard.proc.pid)), stack.threads
+    return (
+        f"| upstream connections per {views} sheet pages | {len(peers)} | {len(seen)} calls "
+        f"from {clients} browsers at once, counted at the emulator (distinct client ports); "
+        f"{workers} workers x {threads_each} threads |"
+    )
 
 
 def sheet_page(stack: Stack, size: int) -> str:
@@ -260,6 +345,8 @@ def run(
     command: str,
     journal_backends: tuple[str, ...] = ("sqlite",),
     journal_entries: int = 100_000,
+    search_properties: int = 100_000,
+    runs: int = 3,
 ) -> str:
     workdir = Path(tempfile.mkdtemp(prefix="propdesk-bench-"))
     stack = start(sizes, workdir)
@@ -267,20 +354,13 @@ def run(
     try:
         for latency in latencies:
             stack.emulator.set_latency(latency)
+            if latency == 0:
+                rows.append(fixed_cost(stack, repeat, warmup, runs))
             for size in sizes:
-                url, params = direct_sheet(stack, size)
-                page = sheet_page(stack, size)
-                dash_t, up_t = paired_medians(
-                    partial(stack.browser.get, page, timeout=60),
-                    partial(stack.upstream.get, url, params=params, timeout=60),
-                    repeat,
-                    warmup,
-                )
-                html_bytes = len(stack.browser.get(page, timeout=60).content)
+                html_bytes = len(stack.browser.get(sheet_page(stack, size), timeout=60).content)
                 rows.append(
                     f"| overhead ratio, {size:,} properties, +{latency} ms upstream | "
-                    f"{dash_t / up_t:.2f} | dashboard {dash_t * 1000:.1f} ms / upstream "
-                    f"{up_t * 1000:.1f} ms (medians of {repeat}) |"
+                    + overhead(stack, size, repeat, warmup, runs)
                 )
                 if latency == latencies[0]:
                     rows.append(
@@ -290,11 +370,15 @@ def run(
         stack.emulator.set_latency(0)
         for view, calls in upstream_calls(stack, min(sizes)).items():
             rows.append(f"| upstream calls per {view} | {calls} | counted at the emulator |")
-        d_rps, e_rps, tool = throughput(stack, min(sizes), load_seconds, connections)
+        rows.append(connections_per_views(stack, min(sizes)))
+        loads = [throughput(stack, min(sizes), load_seconds, connections) for _ in range(runs)]
+        ratio, ranged = spread([d / e for d, e, _ in loads])
+        d_rps = statistics.median(d for d, _, _ in loads)
+        e_rps = statistics.median(e for _, e, _ in loads)
         rows.append(
-            f"| throughput ratio (100-property sheet) | {d_rps / e_rps:.2f} | dashboard "
-            f"{d_rps:.0f} req/s / emulator {e_rps:.0f} req/s, {tool}, "
-            f"{connections} connections, {load_seconds:g} s each |"
+            f"| throughput ratio ({min(sizes):,}-property sheet) | {ratio:.2f} | dashboard "
+            f"{d_rps:.0f} req/s / emulator {e_rps:.0f} req/s, {loads[0][2]}, "
+            f"{connections} connections, {load_seconds:g} s each; {ranged} |"
         )
         rows += journal.figures(
             stack.emulator,
@@ -304,6 +388,18 @@ def run(
             repeat=repeat,
             warmup=warmup,
             activity_entries=journal_entries,
+        )
+        sides = search.SearchSides(
+            stack.emulator, stack.browser, stack.dashboard.url, stack.upstream
+        )
+        rows += search.figures(sides, search_properties, repeat, warmup)
+        rows += tree.figures(sides, 1000, repeat, warmup)
+        rows += changes.figures(
+            stack.emulator,
+            workdir,
+            repeat=repeat,
+            warmup=warmup,
+            sizes=changes.Sizes.up_to(max(sizes)),
         )
         rss = worker_rss(stack.dashboard.proc.pid)
         rows.append(

@@ -51,6 +51,9 @@
     } else if (event.key === "Enter" && (event.ctrlKey || event.metaKey) && box && box.matches("form")) {
       event.preventDefault();
       box.requestSubmit();
+    } else if (event.key === "/" && !event.ctrlKey && !event.metaKey && !event.altKey && !isField(target)) {
+      var search = document.querySelector("input[data-site-search]");
+      if (search) { event.preventDefault(); search.focus(); search.select(); }
     } else if (event.key === "f" && !event.ctrlKey && !event.metaKey && !event.altKey && !isField(target)) {
       var filter = document.querySelector("input[data-filter]");
       if (filter) { event.preventDefault(); filter.focus(); filter.select(); }

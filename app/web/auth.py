@@ -34,14 +34,9 @@ from app.sessions.upstream import upstream_logouts
 from app.web.forms import LoginForm
 
 bp = Blueprint("auth", __name__)
-PUBLIC_ENDPOINTS = {
-    "auth.login",
-    "auth.logout",
-    "health.healthz",
-    "health.readyz",
-    "static",
-    "metrics",
-}
+QUIET_ENDPOINTS = frozenset({"health.healthz", "health.readyz", "static", "metrics"})
+"""Probes, static files and the scrape: no session (``app.sessions.interface``), no hooks."""
+PUBLIC_ENDPOINTS = QUIET_ENDPOINTS | {"auth.login", "auth.logout"}
 
 
 def unreachable_message(err: UpstreamUnavailable) -> str:
@@ -134,21 +129,24 @@ def logout() -> ResponseReturnValue:
 
 
 def sweep_sessions() -> None:
-    """Before every request: now and then, delete expired session files."""
+    """Before every request but quiet ones: now and then, delete expired session files."""
     sweeper = services().sweeper
-    if sweeper is not None:
+    if sweeper is not None and request.endpoint not in QUIET_ENDPOINTS:
         sweeper.maybe_sweep()
 
 
 def read_sso_identity() -> None:
-    """Before every request: who the trusted proxy says is at the keyboard, if anyone."""
-    g.sso_user = sso_user()
+    """Before every request: who the trusted proxy says is at the keyboard, if anyone
+    (nobody, for a quiet request)."""
+    g.sso_user = None if request.endpoint in QUIET_ENDPOINTS else sso_user()
 
 
 def require_login() -> ResponseReturnValue | None:
     """Before every request: pages need a live login (else: to the login page, with the
     form being sent kept as a draft); a login of another SSO user ends."""
     if request.endpoint in PUBLIC_ENDPOINTS or request.endpoint is None:
+        return None
+    if request.blueprint == "api":  # API keys authenticate it (app.api.access), not logins
         return None
     state = services().login_state
     logged_in = state.current()
