@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from tests.support.chromium import browser_exe, chromium  # noqa: F401 (one per run)
 from tests.support.servers import (
     Clock,
     DashboardThread,

@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from app.buildbot.local_master import LocalMaster
-from tests.e2e.conftest import browser_exe, chromium  # noqa: F401 (fixtures of the journey)
 from tests.support.buildbot import MasterAPI, running_master
 from tests.support.client import Client
 from tests.support.servers import DashboardThread, EmulatorProcess, dashboard_env

@@ -3,54 +3,19 @@ dashboard under gunicorn, on free loopback ports. Never calls ``playwright insta
 
 from __future__ import annotations
 
-import os
 import re
-import shutil
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, sync_playwright
 
 from tests.support.servers import DashboardProcess, EmulatorProcess, dashboard_env
 
 ROOT = Path(__file__).resolve().parents[2]
 SHOTS = ROOT / "test-output" / "e2e"
-CHROMIUM_FLAGS = [
-    "--headless=new",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-dev-shm-usage",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-    "--disable-quic",
-    "--disable-default-apps",
-]
 VIEWPORT = {"width": 1280, "height": 900}
-
-
-def chromium_path() -> str | None:
-    return (
-        os.environ.get("CHROMIUM_PATH")
-        or shutil.which("chromium")
-        or shutil.which("chromium-browser")
-    )
-
-
-@pytest.fixture(scope="session")
-def browser_exe() -> str:
-    path = chromium_path()
-    if path is None:
-        if os.environ.get("CI", "").lower() in ("1", "true", "yes"):
-            pytest.fail("Chromium is missing in CI: .ci/run should have installed `chromium`")
-        pytest.skip(
-            "browser tests skipped: no Chromium (install Debian's `chromium` or set CHROMIUM_PATH)"
-        )
-    return path
 
 
 @pytest.fixture(scope="session")
@@ -82,14 +47,6 @@ def site(
     folder = tmp_path_factory.mktemp("e2e-dashboard")
     with gunicorn_dashboard(e2e_emulator, folder, WEB_CONCURRENCY="2") as dash:
         yield dash
-
-
-@pytest.fixture(scope="session")
-def chromium(browser_exe: str) -> Iterator[Browser]:
-    with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path=browser_exe, args=CHROMIUM_FLAGS)
-        yield browser
-        browser.close()
 
 
 # Chromium logs every 4xx answer as a console error. 409 (conflict view) and 422 (a form

@@ -14,11 +14,10 @@ from typing import Any
 
 from playwright.sync_api import sync_playwright
 
-from tests.e2e.conftest import CHROMIUM_FLAGS, browser_exe, goto, submit_login, wait_ready
+from tests.e2e.conftest import goto, submit_login, wait_ready
 from tests.nginx.conftest import SsoSite
 from tests.nginx.oauth2_stand_in import COOKIE, SIGN_IN_MARK
-
-__all__ = ["browser_exe"]  # the e2e suite's fixture (skip or fail without Chromium)
+from tests.support.chromium import CHROMIUM_FLAGS
 
 
 def in_chromium(exe: str, site: SsoSite, sso_token: str, steps: Callable[[Any], None]) -> None:
