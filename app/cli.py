@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from app.buildbot.local_master import LocalMaster
+    from app.journal import Database
 
 ROOT = Path(__file__).resolve().parent.parent
 GUNICORN_CONF = ROOT / "deploy" / "gunicorn.conf.py"
@@ -79,17 +80,25 @@ def cmd_serve(args: argparse.Namespace) -> int:
     os.execv(sys.executable, argv)  # gunicorn replaces this process (PID stays the same)
 
 
+def _journal_database() -> Database:
+    """The journal's database as its settings name it (``PROPDESK_DATABASE_URL``, else a
+    file under ``PROPDESK_DATA_DIR``); ``ConfigError`` or ``JournalError`` when it cannot be
+    opened. The commands that work on it read only these settings."""
+    from app.config import journal_database, read_setting
+    from app.journal import Database
+
+    url = journal_database(read_setting("PROPDESK_DATABASE_URL"), read_setting("PROPDESK_DATA_DIR"))
+    return Database(url)
+
+
 def cmd_db(args: argparse.Namespace) -> int:
     """``db upgrade``: migrate the journal's database (under the migration lock);
     ``db current``: print its revision. Reads only the database settings."""
-    from app.config import ConfigError, journal_database, read_setting
-    from app.journal import Database, JournalError, migrate
+    from app.config import ConfigError
+    from app.journal import JournalError, migrate
 
     try:
-        url = journal_database(
-            read_setting("PROPDESK_DATABASE_URL"), read_setting("PROPDESK_DATA_DIR")
-        )
-        database = Database(url)
+        database = _journal_database()
     except (ConfigError, JournalError) as err:
         print(f"propdesk: {err}", file=sys.stderr)
         return 2
@@ -165,17 +174,14 @@ def cmd_keys(args: argparse.Namespace) -> int:
     """``keys reseal``: re-encrypt every API key's stored access token with the first of
     ``PROPDESK_DATA_KEYS`` (rotation: put a new key first, reseal, then drop the old one).
     Nothing is written when a token cannot be opened."""
-    from app.config import ConfigError, journal_database, read_setting
-    from app.journal import Database, JournalError
+    from app.config import ConfigError, read_setting
+    from app.journal import JournalError
     from app.keys.crypto import DataKeys, DataKeysMissing, UndecryptableSecret
     from app.keys.store import KeyStore
 
     try:
         data_keys = DataKeys(read_setting("PROPDESK_DATA_KEYS"))
-        url = journal_database(
-            read_setting("PROPDESK_DATABASE_URL"), read_setting("PROPDESK_DATA_DIR")
-        )
-        database = Database(url)
+        database = _journal_database()
     except (ConfigError, JournalError) as err:
         print(f"propdesk: {err}", file=sys.stderr)
         return 2

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import requests
 
+from app.cloudbees import CloudBeesClient
 from tests.support.chromium import browser_exe, chromium  # noqa: F401 (one per run)
 from tests.support.servers import (
     Clock,
@@ -59,6 +60,14 @@ def admin(emulator: EmulatorProcess) -> requests.Session:
     s.cookies.clear()
     s.headers.update({"sessionId": r.json()["sessionId"], "Accept": "application/json"})
     return s
+
+
+@pytest.fixture
+def cd(emulator: EmulatorProcess) -> Iterator[CloudBeesClient]:
+    """A client of the shared emulator logged in as admin (logged out at the end)."""
+    client = CloudBeesClient.login(emulator.base_url, "admin", "changeme")
+    yield client
+    client.logout()
 
 
 @pytest.fixture

@@ -117,15 +117,7 @@ def publish(form: PublishForm) -> ArtifactVersion:
         raise bad(f"dependencies: {missing!r} does not exist on CloudBees CD; publish it first")
     for upload in form.files:
         upload.stream.seek(0)
-    return cd().artifacts.publish_version(
-        form.group_id,
-        form.artifact_key,
-        form.version,
-        [(upload.filename or "file", upload.stream) for upload in form.files],
-        repository=form.repository,
-        description=form.description,
-        dependents=form.dependents,
-    )
+    return form.publish(cd().artifacts)
 
 
 @bp.post("/artifacts/<name>/versions")

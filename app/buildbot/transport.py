@@ -16,7 +16,6 @@ import json
 import threading
 from collections.abc import Sequence
 from dataclasses import dataclass
-from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
@@ -33,7 +32,17 @@ from app.buildbot.errors import (
     Unreachable,
     error_from_answer,
 )
-from app.cloudbees.transport import Deadline, encode_segment, system_ca_bundle
+from app.http_session import (
+    Deadline,
+    cookieless_session,
+    cut_to,
+    encode_segment,
+    host_of,
+    json_body,
+    read_capped,
+    send,
+    tls_verify,
+)
 
 Json = dict[str, Any]
 Params = Sequence[tuple[str, str]]
@@ -55,7 +64,7 @@ class BuildbotSettings:
 
     @property
     def host(self) -> str:
-        return self.url.split("://", 1)[-1].split("/", 1)[0]
+        return host_of(self.url)
 
 
 @dataclass(frozen=True)
@@ -73,33 +82,18 @@ class BuildbotSession:
         return f"BuildbotSession(user={self.user!r})"
 
 
-class _NoCookies(DefaultCookiePolicy):
-    """Refuse every cookie a server sets: sessions travel only in explicit headers."""
-
-    def set_ok(self, cookie: Any, request: Any) -> bool:
-        return False
-
-    def return_ok(self, cookie: Any, request: Any) -> bool:
-        return False
-
-
 class BuildbotTransport:
     """Sends calls to one master and returns parsed JSON or typed errors."""
 
     def __init__(self, settings: BuildbotSettings) -> None:
         self.settings = settings
         self._local = threading.local()
-        self._verify: str | bool = (
-            str(settings.ca_bundle or system_ca_bundle()) if settings.verify_tls else False
-        )
+        self._verify = tls_verify(settings.ca_bundle, settings.verify_tls)
         self._proxies = requests.utils.get_environ_proxies(settings.url)
 
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
-            session.cookies.set_policy(_NoCookies())
-            session.trust_env = False  # proxies are read once above, the CA bundle is ours
             retry = Retry(
                 total=self.settings.retries,
                 read=False,  # the master has the call and is slow: asking again doubles the wait
@@ -109,9 +103,7 @@ class BuildbotTransport:
                 raise_on_status=False,
                 respect_retry_after_header=False,
             )
-            adapter = HTTPAdapter(max_retries=retry)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
+            session = cookieless_session(HTTPAdapter(max_retries=retry))
             self._local.session = session
         return session
 
@@ -140,7 +132,7 @@ class BuildbotTransport:
                 method=method,
                 path=route,
             )
-        return min(connect, left), min(read, left)
+        return cut_to(left, connect, read)
 
     def url(self, segments: Sequence[str]) -> str:
         """``<master>/api/v2/seg1/seg2``, every segment percent-encoded on its own."""
@@ -221,10 +213,12 @@ class BuildbotTransport:
             headers["Content-Type"] = "application/json"
         if session is not None:
             headers["Cookie"] = session.header()
-        http = self._session() if retry else _one_shot()
+        # A call that must not be retried (a login) goes through a session of its own.
+        http = self._session() if retry else cookieless_session()
         timeout = self._timeouts(method, route)
         try:
-            return http.request(
+            return send(
+                http,
                 method,
                 url,
                 params=list(params),
@@ -234,8 +228,6 @@ class BuildbotTransport:
                 timeout=timeout,
                 verify=self._verify,
                 proxies=self._proxies,
-                allow_redirects=False,
-                stream=True,
             )
         except requests.exceptions.SSLError:
             raise Unreachable(
@@ -251,11 +243,7 @@ class BuildbotTransport:
             ) from None
 
     def _json(self, response: requests.Response, method: str, route: str) -> Json:
-        raw = self._read_capped(response, method, route)
-        try:
-            body = json.loads(raw) if raw.strip() else {}
-        except ValueError:
-            body = None
+        body = json_body(self._read_capped(response, method, route))
         if response.status_code >= 300:
             raise error_from_answer(response.status_code, body, method, route)
         if isinstance(body, dict) and isinstance(body.get("error"), dict):
@@ -272,33 +260,18 @@ class BuildbotTransport:
 
     def _read_capped(self, response: requests.Response, method: str, route: str) -> bytes:
         limit = self.settings.max_response_bytes
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in response.iter_content(chunk_size=64 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise ServerError(
-                        f"The Buildbot master's answer is larger than {limit} bytes",
-                        method=method,
-                        path=route,
-                    )
-                chunks.append(chunk)
-        except requests.exceptions.RequestException as err:
-            raise Unreachable(
+        return read_capped(
+            response,
+            limit,
+            too_large=lambda: ServerError(
+                f"The Buildbot master's answer is larger than {limit} bytes",
+                method=method,
+                path=route,
+            ),
+            broke_off=lambda err: Unreachable(
                 f"The Buildbot master broke off its answer ({_why(err)})", method=method, path=route
-            ) from None
-        finally:
-            response.close()
-        return b"".join(chunks)
-
-
-def _one_shot() -> requests.Session:
-    """A session for one call that must not be retried (a login)."""
-    session = requests.Session()
-    session.cookies.set_policy(_NoCookies())
-    session.trust_env = False
-    return session
+            ),
+        )
 
 
 def _location(response: requests.Response) -> str:

@@ -15,7 +15,6 @@ from __future__ import annotations
 import json
 import logging
 import math
-import os
 import re
 import ssl
 import threading
@@ -23,16 +22,13 @@ import time
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from http.cookiejar import DefaultCookiePolicy
 from pathlib import Path
 from types import TracebackType
 from typing import Any, BinaryIO, Self
-from urllib.parse import quote
 
 import requests
 import urllib3
 from requests.adapters import HTTPAdapter
-from requests.utils import DEFAULT_CA_BUNDLE_PATH
 from urllib3.connectionpool import ConnectionPool
 from urllib3.exceptions import InvalidHeader, MaxRetryError, ResponseError
 from urllib3.response import BaseHTTPResponse
@@ -43,6 +39,17 @@ from app.cloudbees.errors import (
     ServerError,
     UpstreamUnavailable,
     error_from_envelope,
+)
+from app.http_session import (
+    Deadline,
+    cookieless_session,
+    cut_to,
+    encode_segment,
+    host_of,
+    json_body,
+    read_capped,
+    send,
+    tls_verify,
 )
 
 log = logging.getLogger(__name__)
@@ -107,25 +114,6 @@ class SessionAuth:
 Auth = BasicAuth | SessionAuth
 
 
-class _NoCookies(DefaultCookiePolicy):
-    """Refuse every cookie a server sets: sessions travel only in explicit headers."""
-
-    def set_ok(self, cookie: Any, request: Any) -> bool:
-        return False
-
-    def return_ok(self, cookie: Any, request: Any) -> bool:
-        return False
-
-
-def system_ca_bundle() -> str:
-    """The operating system's CA file, or certifi's bundle when the system has none."""
-    paths = ssl.get_default_verify_paths()
-    for candidate in (paths.cafile, paths.openssl_cafile):
-        if candidate and os.path.isfile(candidate):
-            return candidate
-    return str(DEFAULT_CA_BUNDLE_PATH)
-
-
 # The client's defaults, named once: ``TransportSettings``, ``CloudBeesClient.login`` and the
 # dashboard's ``PROPDESK_*`` settings table (``app/config.py``) all take them from here.
 DEFAULT_CONNECT_TIMEOUT: float = 3.05
@@ -147,25 +135,6 @@ def derived_deadline(read_timeout: float) -> float:
     """The default deadline of a chain of calls: the read timeout plus
     ``DEFAULT_DEADLINE_MARGIN`` (``PROPDESK_UPSTREAM_DEADLINE`` when it is empty)."""
     return read_timeout + DEFAULT_DEADLINE_MARGIN
-
-
-@dataclass(frozen=True)
-class Deadline:
-    """When one chain of calls (a dashboard request, or one call on its own) must be done
-    with the server: every attempt, retry and wait of every call in it ends by ``ends_at``
-    (on ``time.monotonic()``). ``seconds`` is what it was given, for messages."""
-
-    seconds: float
-    ends_at: float
-
-    @classmethod
-    def starting_now(cls, seconds: float) -> Deadline:
-        """A deadline ``seconds`` from now."""
-        return cls(seconds, time.monotonic() + seconds)
-
-    def left(self) -> float:
-        """Seconds until the deadline (negative once it has passed)."""
-        return self.ends_at - time.monotonic()
 
 
 @dataclass(frozen=True)
@@ -200,15 +169,6 @@ class RawResponse:
 
     status: int
     text: str
-
-
-def encode_segment(segment: str) -> str:
-    """Percent-encode one path segment; ``.`` and ``..`` are encoded too, so no client or
-    proxy can resolve them as relative references."""
-    encoded = quote(segment, safe="")
-    if segment in (".", ".."):
-        encoded = encoded.replace(".", "%2E")
-    return encoded
 
 
 class _GaveUp(MaxRetryError):
@@ -355,15 +315,13 @@ class Transport:
     def __init__(self, settings: TransportSettings) -> None:
         self.settings = settings
         self._local = threading.local()
-        if settings.verify_tls:
-            self._verify: str | bool = str(settings.ca_bundle or system_ca_bundle())
-        else:
+        self._verify = tls_verify(settings.ca_bundle, settings.verify_tls)
+        if not settings.verify_tls:
             log.warning(
                 "TLS verification of %s is OFF (PROPDESK_VERIFY_TLS=0): anyone on the path "
                 "can read and change the traffic, passwords included",
                 settings.server_url,
             )
-            self._verify = False
         # HTTPS_PROXY / NO_PROXY for this server, honoured as requests would, read once.
         self._proxies = requests.utils.get_environ_proxies(settings.server_url)
         self._retry = _DeadlineRetry(
@@ -389,13 +347,9 @@ class Transport:
     def _session(self) -> requests.Session:
         session: requests.Session | None = getattr(self._local, "session", None)
         if session is None:
-            session = requests.Session()
             # Environment proxies are read once (in __init__), not on every call; no .netrc.
-            session.trust_env = False
-            session.cookies.set_policy(_NoCookies())
             adapter = HTTPAdapter(max_retries=self._retry, pool_connections=4, pool_maxsize=16)
-            session.mount("http://", adapter)
-            session.mount("https://", adapter)
+            session = cookieless_session(adapter)
             session.headers.update({"Accept": "application/json", "User-Agent": "propdesk"})
             self._local.session = session
         return session
@@ -510,10 +464,11 @@ class Transport:
         if left <= 0:
             raise self._too_late(deadline, method, route)
         read = self.settings.read_timeout
-        waits = (min(self.settings.connect_timeout, left), min(read, left))
+        waits = cut_to(left, self.settings.connect_timeout, read)
         started = time.monotonic()
         try:
-            response = self._session().request(
+            response = send(
+                self._session(),
                 method,
                 url,
                 params=params,
@@ -523,8 +478,6 @@ class Transport:
                 timeout=waits,
                 verify=self._verify,
                 proxies=self._proxies,
-                allow_redirects=False,
-                stream=True,
             )
         except requests.exceptions.RequestException as err:
             tried = _Tried.of(err, started, deadline, waits, cut=left < read)
@@ -587,7 +540,7 @@ class Transport:
         )
 
     def _host(self) -> str:
-        return self.settings.server_url.split("://", 1)[-1].split("/", 1)[0]
+        return host_of(self.settings.server_url)
 
     def _read_capped(self, response: requests.Response, method: str, route: str) -> bytes:
         """The answer's body, refused past ``max_response_bytes``. Each read waits at most
@@ -595,37 +548,26 @@ class Transport:
         begun is read to its end even past the deadline (a publish may take longer to upload
         than that, and its answer must not be lost)."""
         limit = self.settings.max_response_bytes
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in response.iter_content(chunk_size=64 * 1024):
-                size += len(chunk)
-                if size > limit:
-                    raise ServerError(
-                        f"The answer of CloudBees CD is larger than {limit} bytes",
-                        status=response.status_code,
-                        method=method,
-                        path=route,
-                        code="ResponseTooLarge",
-                    )
-                chunks.append(chunk)
-        except requests.exceptions.RequestException as err:
-            raise UpstreamUnavailable(
+        return read_capped(
+            response,
+            limit,
+            too_large=lambda: ServerError(
+                f"The answer of CloudBees CD is larger than {limit} bytes",
+                status=response.status_code,
+                method=method,
+                path=route,
+                code="ResponseTooLarge",
+            ),
+            broke_off=lambda err: UpstreamUnavailable(
                 f"CloudBees CD at {self._host()} broke off its answer ({_short(err)})",
                 method=method,
                 path=route,
                 code="Unreachable",
-            ) from None
-        finally:
-            response.close()
-        return b"".join(chunks)
+            ),
+        )
 
     def _json(self, response: requests.Response, method: str, route: str) -> Json:
-        raw = self._read_capped(response, method, route)
-        try:
-            body = json.loads(raw) if raw.strip() else {}
-        except ValueError:
-            body = None
+        body = json_body(self._read_capped(response, method, route))
         if response.status_code >= 400:
             raise error_from_envelope(response.status_code, body, method, route)
         if not isinstance(body, dict):
@@ -711,4 +653,5 @@ __all__ = [
     "SessionAuth",
     "Transport",
     "TransportSettings",
+    "encode_segment",
 ]

@@ -77,15 +77,7 @@ def publish_version() -> ResponseReturnValue:
     if form.errors:
         return refused(form)
     try:
-        version = cd().artifacts.publish_version(
-            form.group_id,
-            form.artifact_key,
-            form.version,
-            [(f.filename or "file", f.stream) for f in form.files],
-            repository=form.repository,
-            description=form.description,
-            dependents=form.dependents,
-        )
+        version = form.publish(cd().artifacts)
     except (ValidationError, Conflict, NotFound, PermissionDenied) as err:
         form.errors[PublishForm.field_for(err.code)] = refusal(form, err)
         return refused(form)

@@ -147,20 +147,14 @@ def preview_page(
     carry = {"left": [str(pair.left)], "right": [str(pair.right)], "direction": [direction]}
     carry["row"] = [Row(k, None, None, Status.SAME).key for k in keys]
     arrow = "left → right" if direction == "left-to-right" else "right → left"
-    return render(
-        "changes/preview.html",
+    preview = plan_view.Preview(
         heading=f"Copy {len(keys)} row{'s' if len(keys) != 1 else ''} {arrow}",
         root=root,
-        rows=plan_view.rows(changes),
-        counts=plan_view.counts(changes),
-        total=len(changes),
-        basis=plan_view.fingerprint(changes),
         carry=carry,
         apply_url=url_for("compare.apply_copy"),
         back_url=url_for("compare.show", left=str(pair.left), right=str(pair.right)),
-        error=error,
-        status=status,
     )
+    return plan_view.preview_page(preview, changes, error=error, status=status)
 
 
 @bp.post("/compare/apply")

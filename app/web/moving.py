@@ -120,45 +120,46 @@ def form_page(
 @bp.post("/copy/<node:path>")
 def preview(node: UrlNode) -> ResponseReturnValue:
     """What the copy or move would change, with the form that applies it."""
+    planned = posted_plan(node.path)
+    if isinstance(planned, Response):
+        return planned
+    return preview_page(planned)
+
+
+def posted_plan(path: PropertyPath) -> Move | Response:
+    """The copy or move the posted form asks for, or the form again (422) saying why it is
+    refused."""
     raw, move = request.form.get("destination", ""), request.form.get("mode") == "move"
     try:
-        planned = Move.plan(node.path, raw, move)
+        return Move.plan(path, raw, move)
     except Refused as err:
-        return form_page(node.path, raw, "move" if move else "copy", error=str(err), status=422)
-    return preview_page(planned)
+        return form_page(path, raw, "move" if move else "copy", error=str(err), status=422)
 
 
 def preview_page(planned: Move, *, error: str = "", status: int = 200) -> Response:
     """The preview of a copy or move (both plans in one list)."""
-    whole = planned.whole
     verb = "Move" if planned.move else "Copy"
-    return render(
-        "changes/preview.html",
+    preview = plan_view.Preview(
         heading=f"{verb} {planned.source} to {planned.destination}",
         root=planned.destination.parent,
-        rows=plan_view.rows(whole),
-        counts=plan_view.counts(whole),
-        total=len(whole),
-        basis=planned.basis,
         carry={
             "destination": [str(planned.destination)],
             "mode": ["move" if planned.move else "copy"],
         },
         apply_url=url_for("moving.apply_move", path=planned.source),
         back_url=node_url(planned.source, planned.sheet),
-        error=error,
-        status=status,
+    )
+    return plan_view.preview_page(
+        preview, planned.whole, basis=planned.basis, error=error, status=status
     )
 
 
 @bp.post("/copy-apply/<node:path>")
 def apply_move(node: UrlNode) -> ResponseReturnValue:
     """Apply the previewed copy (then, for a move, the delete) if still the same plan."""
-    raw, move = request.form.get("destination", ""), request.form.get("mode") == "move"
-    try:
-        planned = Move.plan(node.path, raw, move)
-    except Refused as err:
-        return form_page(node.path, raw, "move" if move else "copy", error=str(err), status=422)
+    planned = posted_plan(node.path)
+    if isinstance(planned, Response):
+        return planned
     if plan_view.unconfirmed(planned.whole):
         return preview_page(planned, error=plan_view.UNCONFIRMED, status=422)
     if planned.basis != request.form.get("basis", "") and len(planned.whole):

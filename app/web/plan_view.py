@@ -170,6 +170,45 @@ def unconfirmed(changes: Plan) -> bool:
     return bool(changes.count(Action.DELETE)) and request.form.get("confirm_deletes") != "1"
 
 
+@dataclass(frozen=True)
+class Preview:
+    """What a preview page says besides its plan: its heading, the sheet it is about, the
+    fields its apply form carries (how to build the plan again), where the apply goes and
+    where "back" leads."""
+
+    heading: str
+    root: PropertyPath
+    carry: dict[str, list[str]]
+    apply_url: str
+    back_url: str
+
+
+def preview_page(
+    preview: Preview,
+    changes: Plan,
+    *,
+    basis: str | None = None,
+    error: str = "",
+    status: int = 200,
+) -> Response:
+    """The preview of a plan (copy, move, import): its rows and counts, and the apply form
+    with ``basis`` (by default ``fingerprint(changes)``) to check at apply time."""
+    return render(
+        "changes/preview.html",
+        heading=preview.heading,
+        root=preview.root,
+        rows=rows(changes),
+        counts=counts(changes),
+        total=len(changes),
+        basis=fingerprint(changes) if basis is None else basis,
+        carry=preview.carry,
+        apply_url=preview.apply_url,
+        back_url=preview.back_url,
+        error=error,
+        status=status,
+    )
+
+
 def report_page(
     heading: str,
     root: PropertyPath,

@@ -8,8 +8,8 @@ from typing import Any
 
 from werkzeug.datastructures import FileStorage
 
-from app.cloudbees import ValidationError
-from app.cloudbees.artifacts import check_artifact_part, check_version
+from app.cloudbees import ArtifactVersion, ValidationError
+from app.cloudbees.artifacts import ArtifactService, check_artifact_part, check_version
 from app.web.filters import filesize
 
 FIELDS = (
@@ -82,6 +82,19 @@ class PublishForm:
     @property
     def version_name(self) -> str:
         return f"{self.artifact_name}:{self.version}"
+
+    def publish(self, artifacts: ArtifactService) -> ArtifactVersion:
+        """Publish what this checked form holds in one upstream call (the page's and the
+        API's publish alike); the server's refusals raise its typed errors."""
+        return artifacts.publish_version(
+            self.group_id,
+            self.artifact_key,
+            self.version,
+            [(upload.filename or "file", upload.stream) for upload in self.files],
+            repository=self.repository,
+            description=self.description,
+            dependents=self.dependents,
+        )
 
     def values(self) -> dict[str, Any]:
         """The typed text, to fill the form back in (files cannot be: browsers forbid it)."""

@@ -113,20 +113,14 @@ def preview_page(
     status: int = 200,
 ) -> Response:
     """The preview of an import; the apply form carries the desired tree and the fingerprint."""
-    return render(
-        "changes/preview.html",
+    preview = plan_view.Preview(
         heading=f"Import ({mode})",
         root=path,
-        rows=plan_view.rows(changes),
-        counts=plan_view.counts(changes),
-        total=len(changes),
-        basis=plan_view.fingerprint(changes),
         carry={"desired": [to_json(desired)], "mode": [mode]},
         apply_url=url_for("transfer.apply_import", path=as_sheet(path)),
         back_url=node_url(path, True),
-        error=error,
-        status=status,
     )
+    return plan_view.preview_page(preview, changes, error=error, status=status)
 
 
 @bp.post("/import-apply/<node:path>")

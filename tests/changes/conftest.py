@@ -12,17 +12,8 @@ from app.changes import Target
 from app.cloudbees import CloudBeesClient, PropertyPath
 from app.edit_lock import EditLocks
 from app.journal import Actor, Journal, open_journal
-from tests.support.servers import EmulatorProcess
 
 TargetFactory = Callable[..., Target]
-
-
-@pytest.fixture
-def cd(emulator: EmulatorProcess) -> Iterator[CloudBeesClient]:
-    """A client logged in as admin (logged out at the end)."""
-    client = CloudBeesClient.login(emulator.base_url, "admin", "changeme")
-    yield client
-    client.logout()
 
 
 @pytest.fixture

@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import html
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Mapping
 from html.parser import HTMLParser
 
 import pytest
 
 from app.cloudbees import CloudBeesClient, PropertyPath
 from tests.support.client import Client
-from tests.support.servers import DashboardThread, EmulatorProcess
+from tests.support.servers import DashboardThread
 
 Grow = Callable[[str, Mapping[str, object]], None]
 
@@ -21,13 +21,6 @@ Grow = Callable[[str, Mapping[str, object]], None]
 def admin(dashboard: DashboardThread) -> Client:
     """A logged-in admin (it also posts plain forms, the CSRF token among the fields)."""
     return Client(dashboard)
-
-
-@pytest.fixture
-def cd(emulator: EmulatorProcess) -> Iterator[CloudBeesClient]:
-    client = CloudBeesClient.login(emulator.base_url, "admin", "changeme")
-    yield client
-    client.logout()
 
 
 @pytest.fixture

@@ -96,11 +96,3 @@ def plain_cd(plainer: PlainerServer) -> Iterator[CloudBeesClient]:
     client = CloudBeesClient.login(plainer.base_url, "admin", "changeme")
     yield client
     client.logout()
-
-
-@pytest.fixture
-def cd(emulator: EmulatorProcess) -> Iterator[CloudBeesClient]:
-    """A client logged in as admin on the emulator itself."""
-    client = CloudBeesClient.login(emulator.base_url, "admin", "changeme")
-    yield client
-    client.logout()

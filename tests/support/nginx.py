@@ -22,7 +22,7 @@ import subprocess
 import tempfile
 from pathlib import Path
 
-from tests.support.servers import ROOT, free_port, wait_until
+from tests.support.servers import ROOT, free_port, stop_process, wait_until
 from tests.support.tools import not_installed
 
 SHIPPED = ROOT / "deploy" / "nginx.conf"
@@ -162,13 +162,7 @@ class NginxProcess:
         return path.read_text(errors="replace") if path.exists() else ""
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        stop_process(self.proc)
         shutil.rmtree(self.root, ignore_errors=True)
 
 
