@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from enum import StrEnum
 
 from app.changes.errors import PlanTooLarge
-from app.changes.tree import Node, Sheet, Value
+from app.changes.tree import Node, Sheet, Value, node_of
 from app.cloudbees import Property
 
 MAX_OPERATIONS = 10_000
@@ -47,11 +47,7 @@ class State:
     @classmethod
     def of_property(cls, prop: Property | None) -> State | None:
         """The state of a property as read raw (``None``: not there)."""
-        if prop is None:
-            return None
-        if prop.is_sheet:
-            return cls(True, description=prop.description)
-        return cls(False, prop.value or "", prop.description, prop.expandable)
+        return None if prop is None else cls.of(node_of(prop))
 
 
 @dataclass(frozen=True)

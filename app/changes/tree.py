@@ -40,12 +40,11 @@ Node = Value | Sheet
 """One entry of a sheet."""
 
 
-def node_of(prop: Property, contents: Sheet | None = None) -> Node:
-    """The tree node of one property as the server holds it (read raw); a sheet takes
-    ``contents`` (its entries) when they were read, else it is empty."""
+def node_of(prop: Property) -> Node:
+    """The tree node of one property as the server holds it (read raw); a sheet's is empty
+    (its entries are read apart)."""
     if prop.is_sheet:
-        entries = contents.entries if contents is not None else {}
-        return Sheet(entries, prop.description)
+        return Sheet({}, prop.description)
     return Value(prop.value or "", prop.description, prop.expandable)
 
 

@@ -82,9 +82,9 @@ def build(name: str, number: int) -> ResponseReturnValue:
         for p in this.properties
         if not needle or needle in p.name.casefold() or needle in shown(p.value).casefold()
     ]
-    pairs = compare(this.properties, other.properties) if other is not None else ()
-    if request.args.get("diff") == "1":
-        pairs = tuple(p for p in pairs if p.state != "same")
+    paired = compare(this.properties, other.properties) if other is not None else ()
+    diff_only = request.args.get("diff") == "1"
+    pairs = tuple(p for p in paired if p.state != "same") if diff_only else paired
     return render(
         "buildbot/build.html",
         builder=found,
@@ -93,8 +93,8 @@ def build(name: str, number: int) -> ResponseReturnValue:
         rows=rows,
         q=request.args.get("q", ""),
         pairs=pairs,
-        counts=counts(compare(this.properties, other.properties)) if other else {},
-        diff_only=request.args.get("diff") == "1",
+        counts=counts(paired) if other else {},
+        diff_only=diff_only,
         shown=shown,
     )
 

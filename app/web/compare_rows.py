@@ -5,10 +5,11 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from enum import StrEnum
 
 from app.changes import Node, Sheet, State, Value
+from app.changes.planning import Draft
 from app.journal import Snapshot
 from app.web.diffs import Diff, diff
 
@@ -96,25 +97,6 @@ def parse_keys(raw: Iterable[str]) -> list[tuple[str, ...]]:
     return out
 
 
-@dataclass
-class Open:
-    """A sheet being changed in memory."""
-
-    entries: dict[str, Value | Open] = field(default_factory=dict)
-    description: str = ""
-
-    @classmethod
-    def of(cls, sheet: Sheet) -> Open:
-        """An open copy of ``sheet``."""
-        entries = {n: c if isinstance(c, Value) else cls.of(c) for n, c in sheet.entries.items()}
-        return cls(entries, sheet.description)
-
-    def frozen(self) -> Sheet:
-        """The tree as it stands now."""
-        entries = {n: c if isinstance(c, Value) else c.frozen() for n, c in self.entries.items()}
-        return Sheet(entries, self.description)
-
-
 def find(tree: Sheet, names: tuple[str, ...]) -> Node | None:
     """The entry at ``names`` in ``tree`` (``None``: absent)."""
     node: Node | None = tree
@@ -123,17 +105,17 @@ def find(tree: Sheet, names: tuple[str, ...]) -> Node | None:
     return node
 
 
-def opened(dst: Open, src: Sheet, names: tuple[str, ...]) -> Open | None:
+def opened(dst: Draft, src: Sheet, names: tuple[str, ...]) -> Draft | None:
     """The sheet ``names`` in ``dst``, made like the source's where it is missing (``None``
     when neither side has it as a sheet)."""
     here = dst
     for depth, name in enumerate(names):
         inner = here.entries.get(name)
-        if not isinstance(inner, Open):
+        if not isinstance(inner, Draft):
             source = find(src, names[: depth + 1])
             if not isinstance(source, Sheet):
                 return None
-            inner = Open(description=source.description)
+            inner = Draft({}, source.description)
             here.entries[name] = inner
         here = inner
     return here
@@ -143,7 +125,7 @@ def copied(src: Sheet, dst: Sheet, selected: Iterable[tuple[str, ...]]) -> Sheet
     """``dst`` with each selected entry made as in ``src``: a value copied, a sheet's
     description copied (a sheet ``dst`` lacks is copied whole), an entry ``src`` lacks
     removed."""
-    out = Open.of(dst)
+    out = Draft.of(dst)
     for names in sorted(set(selected), key=len):
         parent = opened(out, src, names[:-1])
         if parent is None:
@@ -154,8 +136,8 @@ def copied(src: Sheet, dst: Sheet, selected: Iterable[tuple[str, ...]]) -> Sheet
             parent.entries.pop(name, None)
         elif isinstance(node, Value):
             parent.entries[name] = node
-        elif isinstance(existing, Open):
+        elif isinstance(existing, Draft):
             existing.description = node.description
         else:
-            parent.entries[name] = Open.of(node)
+            parent.entries[name] = Draft.of(node)
     return out.frozen()

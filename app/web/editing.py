@@ -210,12 +210,19 @@ def write(
         return unconfirmed(path, where, form, current, changes, err)
     resolved = request.form.get("resolved") == "1"
     change(current_app.logger, "property.saved", path=str(path), resolved_conflict=resolved)
-    if saved.modify_time is None or saved.value is None:  # a PUT answer with only some fields
-        saved = cd().properties.get(path)
+    saved = complete(path, saved)
     recorded = journaling.record(path, current, saved)
     if not lease.held():
         return lock_lost(path, where, form, saved, changes)
     return after_write(path, saved, where, journaling.said(f"Saved {path.name}.", recorded))
+
+
+def complete(path: PropertyPath, answered: Property) -> Property:
+    """The property as a write answered it, read again when the answer carried only some
+    of its fields (no value or no modify time)."""
+    if answered.modify_time is None or answered.value is None:
+        return cd().properties.get(path)
+    return answered
 
 
 def unconfirmed(
@@ -320,8 +327,7 @@ def recreate(path: PropertyPath, where: Where, form: EditForm) -> Response:
     except UpstreamUnavailable as err:
         return recreate_unconfirmed(path, where, form, err)
     change(current_app.logger, "property.created", path=str(path), kind="value")
-    if created.modify_time is None or created.value is None:
-        created = cd().properties.get(path)
+    created = complete(path, created)
     recorded = journaling.record(path, None, created)
     return after_write(
         path, created, where, journaling.said(f"Created {path.name} again.", recorded)

@@ -10,7 +10,8 @@ from dataclasses import dataclass
 from flask import Blueprint, Response, request, url_for
 from flask.typing import ResponseReturnValue
 
-from app.changes import ApplyReport, ChangeError, Node, Plan, Sheet, Status, Value, plan, read_tree
+from app.changes import ApplyReport, ChangeError, Node, Plan, Sheet, Status, plan, read_tree
+from app.changes.tree import node_of
 from app.cloudbees import NotFound, PropertyPath, ValidationError
 from app.htmx import render
 from app.journal import Source
@@ -36,7 +37,7 @@ def node_at(path: PropertyPath) -> Node | None:
     except NotFound:
         return None
     if prop is not None and not prop.is_sheet:
-        return Value(prop.value or "", prop.description, prop.expandable)
+        return node_of(prop)
     tree = read_tree(cd().properties, path)
     return Sheet(tree.entries, prop.description if prop else "")
 

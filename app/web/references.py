@@ -18,7 +18,7 @@ from app.cloudbees import PropertyPath, ValidationError
 from app.cloudbees.errors import CloudBeesError
 from app.cloudbees.references import candidates, missing_references, pieces, resolve
 from app.cloudbees.search import SearchHit, SortBy, ValuesNotSearchable, contains, hits_of, under
-from app.htmx import redirect_to, render
+from app.htmx import is_htmx, redirect_to, render
 from app.services import cd
 from app.web.edit_form import EditForm, FormLike
 from app.web.nodes import Node, node_url, pass_node
@@ -99,7 +99,7 @@ def referring(path: PropertyPath) -> list[Use]:
 @bp.get("/where-used/<node:path>")
 def where_used(node: Node) -> ResponseReturnValue:
     """The "Where used" section of a property's page (htmx loads it after the page)."""
-    if not request.headers.get("HX-Request"):
+    if not is_htmx():
         return redirect_to(node_url(node.path, False))
     try:
         uses, refused = referring(node.path), False

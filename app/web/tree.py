@@ -15,7 +15,7 @@ from flask.typing import ResponseReturnValue
 
 from app.cloudbees import PropertyPath
 from app.cloudbees.transport import encode_segment
-from app.htmx import redirect_to, render
+from app.htmx import is_htmx, redirect_to, render
 from app.services import cd
 from app.web.nodes import Node, node_url, pass_node
 
@@ -25,7 +25,7 @@ bp.url_value_preprocessor(pass_node)
 
 def _is_fetch() -> bool:
     """Whether the tree script (or htmx) asked: a fragment, not a page."""
-    return request.headers.get("X-Tree") == "1" or request.headers.get("HX-Request") == "true"
+    return request.headers.get("X-Tree") == "1" or is_htmx()
 
 
 def _items(links: list[tuple[str, str]]) -> ResponseReturnValue:

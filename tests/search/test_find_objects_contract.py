@@ -6,7 +6,6 @@ seeded emulator's other data never changes what a test sees.
 
 from __future__ import annotations
 
-import time
 import uuid
 from typing import Any
 
@@ -31,7 +30,8 @@ def project(emulator: EmulatorProcess, admin: requests.Session) -> str:
     r = admin.post(emulator.api + "/projects", json={"projectName": name}, timeout=10)
     assert r.status_code == 200, r.text
 
-    def create(prop: str, value: str | None = None) -> None:
+    def create(prop: str, value: str | None = None) -> str:
+        """Create ``prop``; its ``modifyTime``."""
         body: dict[str, str] = {"propertyName": prop, "projectName": name}
         if value is None:
             body["propertyType"] = "sheet"
@@ -39,14 +39,19 @@ def project(emulator: EmulatorProcess, admin: requests.Session) -> str:
             body["value"] = value
         r = admin.post(emulator.api + "/properties", json=body, timeout=10)
         assert r.status_code == 200, r.text
+        return str(r.json()["property"]["modifyTime"])
 
     create("app")
     create("app/dbHost", "database.internal")
     create("app/percent", "100%_done[x]")
     create("app/script", "<script>alert(1)</script>")
-    create("app/Database", "$[/server/x]")
-    time.sleep(0.01)  # a later modifyTime, to the millisecond
-    create("zeta", "last")
+    before = create("app/Database", "$[/server/x]")
+    stamp = create("zeta", "last")
+    while stamp <= before:  # same millisecond: write again until zeta is the newest
+        body = {"projectName": name, "value": "last"}
+        r = admin.put(emulator.api + "/properties/zeta", json=body, timeout=10)
+        assert r.status_code == 200, r.text
+        stamp = str(r.json()["property"]["modifyTime"])
     return name
 
 
