@@ -14,6 +14,7 @@ from werkzeug.exceptions import (
 )
 
 from app import drafts
+from app.changes.errors import ChangeError
 from app.cloudbees import (
     AuthenticationError,
     CloudBeesError,
@@ -184,6 +185,12 @@ def handle_bad_host(err: SecurityError) -> Response:
     return Response("Bad Request: this host name is not served here.\n", 400, mimetype="text/plain")
 
 
+def handle_change_refused(err: ChangeError) -> Response:
+    """The change engine refused a tree or plan (too large, too many operations) where the
+    view has no form to show it beside (an export): a clear 422, never a 500."""
+    return error_page(422, "Too large to handle", err.message, "InvalidArgument")
+
+
 def handle_journal_down(err: JournalError) -> Response:
     """The journal's database does not answer: its pages cannot be shown (editing works)."""
     current_app.logger.warning("journal unavailable: %s", err)
@@ -217,5 +224,6 @@ def register_errorhandlers(app: Flask) -> None:
     app.register_error_handler(RequestEntityTooLarge, handle_too_large)
     app.register_error_handler(SecurityError, handle_bad_host)
     app.register_error_handler(JournalError, handle_journal_down)
+    app.register_error_handler(ChangeError, handle_change_refused)
     app.register_error_handler(HTTPException, handle_http)
     app.register_error_handler(Exception, handle_unexpected)

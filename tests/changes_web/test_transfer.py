@@ -10,6 +10,7 @@ import yaml
 
 from app.changes import MAX_OPERATIONS, load
 from tests.changes_web.conftest import Grow, form_of
+from tests.conftest import DashboardFactory
 from tests.support.client import Client
 from tests.support.servers import EmulatorProcess
 
@@ -142,3 +143,13 @@ def test_import_posts_need_the_csrf_token(admin: Client, emulator: EmulatorProce
     apply = {"desired": '{"propdesk-export": 1, "properties": {"a": "2"}}', "basis": "x"}
     assert admin.post(f"/import-apply/projects/{project}/", apply).status_code == 400
     assert emulator.value(f"/projects/{project}/a") == "1"
+
+
+def test_an_export_past_the_response_limit_is_refused_with_a_message(
+    make_dashboard: DashboardFactory, emulator: EmulatorProcess
+) -> None:
+    small = Client(make_dashboard(PROPDESK_MAX_RESPONSE_BYTES="20000"))
+    project = emulator.new_project("hugeexport", big="x" * 30_000, small="1")
+    page = small.get(f"/export/projects/{project}/?format=yaml")
+    assert page.status_code == 422
+    assert "larger than 20,000 bytes (PROPDESK_MAX_RESPONSE_BYTES)" in page.text
