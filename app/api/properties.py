@@ -26,11 +26,11 @@ from app.api.inputs import (
     sheet_description,
 )
 from app.api.representation import FIELDS, etag, property_json
-from app.cloudbees import NotFound, Property, PropertyPath
+from app.cloudbees import Property, PropertyPath
 from app.keys.models import ApiKey
 from app.services import cd
 from app.web import journaling
-from app.web.editing import save_lock
+from app.web.editing import complete, save_lock
 
 
 def answer(path: PropertyPath, prop: Property, status: int = 200, weak: bool = False) -> Response:
@@ -39,14 +39,6 @@ def answer(path: PropertyPath, prop: Property, status: int = 200, weak: bool = F
     response.status_code = status
     response.set_etag(etag(prop), weak=weak)
     return response
-
-
-def current(path: PropertyPath) -> Property | None:
-    """The property at ``path`` read raw (shown to the journal), ``None`` when absent."""
-    try:
-        return journaling.read(path)
-    except NotFound:
-        return None
 
 
 def value_path(raw: str) -> PropertyPath:
@@ -95,21 +87,22 @@ def get_property(raw: str) -> ResponseReturnValue:
 
 
 def write_property(path: PropertyPath, wanted: PropertyWrite) -> tuple[int, Property]:
-    """Under the save lock: check the conditions, create or change, read back, journal."""
+    """Under the save lock: check the conditions, create or change, read back (when the
+    answer lacks fields), journal."""
     with save_lock(path):
-        before = current(path)
+        before = journaling.read_or_none(path)
         check_conditions(before)
         if before is not None and before.is_sheet:
             raise ApiFailure(409, f"{path} is a property sheet, not a value", "Conflict")
         if before is None:
-            cd().properties.create(
+            written = cd().properties.create(
                 path,
                 wanted.value,
                 description=wanted.description or "",
                 expandable=True if wanted.expandable is None else wanted.expandable,
             )
         elif _differs(before, wanted):
-            cd().properties.update(
+            written = cd().properties.update(
                 path,
                 value=None if wanted.value == before.value else wanted.value,
                 description=wanted.description,
@@ -117,7 +110,7 @@ def write_property(path: PropertyPath, wanted: PropertyWrite) -> tuple[int, Prop
             )
         else:
             return 200, before
-        after = cd().properties.get(path)
+        after = complete(path, written)
         journaling.record(path, before, after)
     return (201 if before is None else 200), after
 
@@ -143,7 +136,7 @@ def put_property(raw: str) -> ResponseReturnValue:
 
 def delete_locked(path: PropertyPath) -> None:
     with save_lock(path):
-        before = current(path)
+        before = journaling.read_or_none(path)
         check_conditions(before)
         if before is None:
             raise ApiFailure(404, f"No property at {path}", "NotFound")
@@ -163,7 +156,7 @@ def delete_property(raw: str) -> ResponseReturnValue:
 
 def create_sheet(path: PropertyPath, description: str) -> tuple[int, Property]:
     with save_lock(path):
-        before = current(path)
+        before = journaling.read_or_none(path)
         check_conditions(before)
         if before is not None:
             if not before.is_sheet:

@@ -21,8 +21,6 @@ from app.changes import (
     Operation,
     Plan,
     State,
-    Status,
-    Target,
     apply,
     load,
     plan,
@@ -32,10 +30,9 @@ from app.changes import (
 )
 from app.changes.tree import Sheet
 from app.cloudbees import PropertyPath
-from app.journal import Actor, Source
-from app.keys.models import ApiKey
-from app.services import cd, services
-from app.web.editing import save_lock
+from app.journal import Source
+from app.services import cd
+from app.web.plan_view import counts, report_counts, target
 
 MEDIA = {"yaml": "application/yaml", "json": "application/json"}
 MODES = ("merge", "mirror")
@@ -82,9 +79,7 @@ def operation_json(root: PropertyPath, op: Operation) -> dict[str, Any]:
 
 def plan_json(root: PropertyPath, changes: Plan) -> dict[str, Any]:
     ops = [operation_json(root, op) for op in changes.operations]
-    counts = {action: sum(1 for op in ops if op["action"] == action) for action in
-              ("create", "modify", "delete")}  # fmt: skip
-    return {"plan": {"operations": ops, "counts": counts}}
+    return {"plan": {"operations": ops, "counts": counts(changes)}}
 
 
 def report_json(root: PropertyPath, report: ApplyReport) -> dict[str, Any]:
@@ -97,12 +92,11 @@ def report_json(root: PropertyPath, report: ApplyReport) -> dict[str, Any]:
         }
         for result in report.results
     ]
-    counts = {status.value: len(report.of(status)) for status in Status}
     return {
         "report": {
             "changeSet": report.change_set,
             "notRecorded": report.not_recorded,
-            "counts": counts,
+            "counts": report_counts(report),
             "results": results,
         }
     }
@@ -117,14 +111,12 @@ def uploaded() -> Sheet:
     return load(text)
 
 
-def run_import(key: ApiKey, path: PropertyPath, desired: Sheet, mirror: bool, dry: bool) -> Any:
+def run_import(path: PropertyPath, desired: Sheet, mirror: bool, dry: bool) -> Any:
     current = read_tree(cd().properties, path)
     changes = plan(current, desired, mirror=mirror)
     if dry:
         return plan_json(path, changes)
-    actor = Actor(key.owner, "key:" + key.name)
-    target = Target(cd().properties, path, save_lock, services().journal, actor, Source.API)
-    return report_json(path, apply(changes, target))
+    return report_json(path, apply(changes, target(path, Source.API)))
 
 
 @bp.post("/import/<path:raw>")
@@ -139,5 +131,5 @@ def import_(raw: str) -> ResponseReturnValue:
     if mode not in MODES:
         raise bad(f"'mode' is merge or mirror, not {mode!r}")
     desired = uploaded()
-    answer = upstream.run(key, lambda: run_import(key, path, desired, mode == "mirror", dry))
+    answer = upstream.run(key, lambda: run_import(path, desired, mode == "mirror", dry))
     return jsonify(answer)

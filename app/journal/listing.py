@@ -31,7 +31,7 @@ from sqlalchemy.sql.elements import ColumnClause
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Boolean, Text
 
-from app.journal.queries import NEWEST_FIRST, starts_with
+from app.journal.queries import NEWEST_FIRST, starts_with, under
 from app.journal.tables import EntryRow
 from app.journal.values import Outcome
 
@@ -167,11 +167,6 @@ def condition(criterion: Criterion) -> ColumnElement[bool]:
     if criterion.op != "ne":
         return anyof
     return or_(_column(criterion.column).is_(None), not_(anyof))
-
-
-def under(prefix: str) -> ColumnElement[bool]:
-    """The path ``prefix`` itself and every path below it (whole segments)."""
-    return or_(EntryRow.path == prefix, starts_with(prefix + "/"))
 
 
 def conditions(listing: Listing) -> list[ColumnElement[bool]]:

@@ -32,10 +32,14 @@ def starts_with(prefix: str) -> ColumnElement[bool]:
     return low if upper is None else and_(low, EntryRow.path < upper)
 
 
+def under(prefix: str) -> ColumnElement[bool]:
+    """The path ``prefix`` itself and every path below it (whole segments)."""
+    return or_(EntryRow.path == prefix, starts_with(prefix + "/"))
+
+
 def in_project(name: str) -> ColumnElement[bool]:
     """Paths of the project ``name``: its root sheet and everything below it."""
-    owner = str(PropertyPath.project(name))
-    return or_(EntryRow.path == owner, starts_with(owner + "/"))
+    return under(str(PropertyPath.project(name)))
 
 
 def conditions(filters: ActivityFilter) -> list[ColumnElement[bool]]:

@@ -8,7 +8,6 @@ import os
 import re
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +20,7 @@ from sqlalchemy import inspect, text
 from app.journal import Database, SchemaTooNew, migrate, open_journal
 from app.journal.tables import Base
 from tests.journal.support import statements
+from tests.support.servers import wait_until
 
 ROOT = Path(__file__).resolve().parents[2]
 INDEXES = {
@@ -119,14 +119,6 @@ def test_processes_upgrading_at_once_do_not_race(database_url: str, tmp_path: Pa
     database.dispose()
 
 
-def wait_for(condition: Callable[[], bool], what: str, timeout: float = 30) -> None:
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            raise AssertionError(f"timed out waiting for {what}")
-        time.sleep(0.02)
-
-
 def blocked_on_lock(database: Database, pid: int) -> Callable[[], bool]:
     """Whether process ``pid`` waits for the migration lock."""
     if database.sqlite_file is not None:
@@ -153,7 +145,8 @@ def holding_lock(database: Database) -> Iterator[None]:
 def test_an_upgrade_waits_for_the_lock(database: Database, database_url: str) -> None:
     with holding_lock(database):
         proc = worker(database_url)
-        wait_for(blocked_on_lock(database, proc.pid), "the upgrade to wait for the lock")
+        waiting = blocked_on_lock(database, proc.pid)
+        assert wait_until(waiting, timeout=30), "the upgrade never waited for the lock"
         assert proc.poll() is None and migrate.current(database) is None
     out = proc.communicate(timeout=60)[0]
     assert proc.returncode == 0 and "empty -> 0002" in out, out
