@@ -32,11 +32,21 @@ ERROR_STATUSES = {
     "400": "Bad parameter or body (the message names it)",
     "403": "The key may not do this (read-only, or outside its path prefixes)",
     "404": "No such property, sheet or owner",
-    "409": "Conflict: a sheet where a value was meant, or another write in progress",
+    "409": "Conflict: a sheet where a value was meant, another write in progress, or "
+    "propdesk's save lock ran out: before the write (nothing was written; send it again), or "
+    "during it and the read-back found it replaced or could not read (read before writing)",
     "412": "If-Match / If-None-Match did not hold",
     "502": "CloudBees CD failed",
     "503": "CloudBees CD, or propdesk's database or session store, does not answer",
 }
+UNANSWERED = (
+    "A write CloudBees CD does not answer in time may still have landed: propdesk journals "
+    "it with outcome `unknown` and reads the property back at once. Landed: the ordinary "
+    "success answer (status, body and `ETag` of the state read back). Not landed so far: "
+    "503 `UpstreamUnavailable` saying nothing was written so far (a late write may still "
+    "land; sending it again is safe). Read-back failed, or it found neither this write nor "
+    "what was there before: 503 `UpstreamUnavailable` saying it cannot be confirmed."
+)
 
 
 def ref(name: str) -> Json:
@@ -275,6 +285,7 @@ def property_item() -> Json:
         "put": {
             "operationId": "putProperty",
             "summary": "Create or change a value property (compare-and-set with If-Match)",
+            "description": UNANSWERED,
             "parameters": conditions,
             "requestBody": body("PropertyWrite"),
             "responses": {
@@ -286,6 +297,7 @@ def property_item() -> Json:
         "delete": {
             "operationId": "deleteProperty",
             "summary": "Delete a property or a sheet with its contents",
+            "description": UNANSWERED,
             "parameters": conditions,
             "responses": {
                 "204": {"description": "Deleted"},
@@ -315,6 +327,7 @@ def sheet_item() -> Json:
         "put": {
             "operationId": "putSheet",
             "summary": "Make a property sheet (200 when it is there already)",
+            "description": UNANSWERED,
             "parameters": [header("If-None-Match", "`*`: create only")],
             "requestBody": body("SheetWrite", required=False),
             "responses": {

@@ -4,15 +4,20 @@ write, delete, make a sheet, list a sheet as a collection.
 Every write holds the save lock the pages hold (one per property, shared by every worker
 and replica), reads the current state, checks ``If-Match`` / ``If-None-Match`` against it,
 writes, reads back and journals with source ``api``: two callers of ``If-Match`` can never
-both win.
+both win. As on the pages, a write whose save lock ran out before it writes nothing (409
+``Conflict``), one whose lock ran out while it wrote reads back (409 when another write
+replaced it), and one CloudBees CD did not answer is journaled as of unknown outcome and
+settled by reading back (``app.api.unanswered``).
 """
 
 from __future__ import annotations
 
-from flask import Response, jsonify, request
+from dataclasses import replace
+
+from flask import Response, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from app.api import upstream
+from app.api import unanswered, upstream
 from app.api.access import allow
 from app.api.blueprint import bp
 from app.api.collections import apply, parse_query
@@ -26,7 +31,14 @@ from app.api.inputs import (
     sheet_description,
 )
 from app.api.representation import FIELDS, etag, property_json
-from app.cloudbees import Property, PropertyPath
+from app.cloudbees import (
+    CloudBeesError,
+    NotFound,
+    Property,
+    PropertyPath,
+    UpstreamUnavailable,
+)
+from app.edit_lock import Lease
 from app.keys.models import ApiKey
 from app.services import cd
 from app.web import journaling
@@ -86,33 +98,110 @@ def get_property(raw: str) -> ResponseReturnValue:
     return answer(path, prop, weak=expand)
 
 
+bp.after_request(journaling.observe_the_rest)  # a write's read that no record took
+
+LOCK_LOST = (
+    "Not written: propdesk's save lock on {path} ran out before the write, so nothing was "
+    "written; send the request again"
+)
+LOCK_LOST_DURING = (
+    "Written, but propdesk's save lock on {path} ran out during the write, so another write "
+    "may have overlapped, and {found}. Read the property before writing again"
+)
+
+
+def read_for_write(path: PropertyPath) -> Property | None:
+    """The state a write checks its conditions against (``None``: not there). As on the
+    pages, the journal sees this read with the write's record (on PostgreSQL one statement
+    for both), or after the view when nothing is written (``observe_the_rest``)."""
+    try:
+        return journaling.read_to_write(path)
+    except NotFound:
+        return None
+
+
+def hold(lease: Lease, path: PropertyPath) -> None:
+    """Refuse to write (409) when the save lock ran out before the write, as the pages do:
+    another write of ``path`` may be under way, so nothing is written."""
+    if not lease.held():
+        raise ApiFailure(409, LOCK_LOST.format(path=path), "Conflict")
+
+
+def confirm_held(lease: Lease, path: PropertyPath, written: Property | None) -> Property | None:
+    """After a write that landed: nothing when the save lock held throughout. Else another
+    write may have overlapped (as the pages' ``lock_lost`` says): read ``path`` back and
+    return it when it still holds ``written`` (``None``: deleted), else refuse with 409."""
+    if lease.held():
+        return None
+    current_app.logger.warning("api: edit lock lost during the write of %s", path)
+    try:
+        now = journaling.read_or_none(path)
+    except CloudBeesError as err:
+        found = f"reading it back failed ({err.message})"
+        raise ApiFailure(409, LOCK_LOST_DURING.format(path=path, found=found), "Conflict") from err
+    if not unanswered.same(now, written):
+        found = "it now holds what another write put there"
+        raise ApiFailure(409, LOCK_LOST_DURING.format(path=path, found=found), "Conflict")
+    return now
+
+
 def write_property(path: PropertyPath, wanted: PropertyWrite) -> tuple[int, Property]:
-    """Under the save lock: check the conditions, create or change, read back (when the
-    answer lacks fields), journal."""
-    with save_lock(path):
-        before = journaling.read_or_none(path)
+    """Under the save lock: check the conditions, then create or change (nothing when the
+    property already holds ``wanted``)."""
+    with save_lock(path) as lease:
+        before = read_for_write(path)
         check_conditions(before)
         if before is not None and before.is_sheet:
             raise ApiFailure(409, f"{path} is a property sheet, not a value", "Conflict")
+        if before is not None and not _differs(before, wanted):
+            return 200, before
+        hold(lease, path)
+        after = send_value(path, before, wanted)
+        after = confirm_held(lease, path, after) or after
+    return (201 if before is None else 200), after
+
+
+def send_value(path: PropertyPath, before: Property | None, wanted: PropertyWrite) -> Property:
+    """Create or change the property (the caller holds the save lock), read back when the
+    answer lacks fields, journal; a write without an answer is settled by reading back."""
+    meant = intended(path, before, wanted)
+    try:
         if before is None:
             written = cd().properties.create(
-                path,
-                wanted.value,
-                description=wanted.description or "",
-                expandable=True if wanted.expandable is None else wanted.expandable,
+                path, wanted.value, description=meant.description, expandable=meant.expandable
             )
-        elif _differs(before, wanted):
+        else:
             written = cd().properties.update(
                 path,
                 value=None if wanted.value == before.value else wanted.value,
                 description=wanted.description,
                 expandable=wanted.expandable,
             )
-        else:
-            return 200, before
-        after = complete(path, written)
-        journaling.record(path, before, after)
-    return (201 if before is None else 200), after
+    except UpstreamUnavailable as err:
+        return unanswered.written(path, before, meant, err)
+    after = complete(path, written)
+    journaling.record(path, before, after)
+    return after
+
+
+def intended(path: PropertyPath, before: Property | None, wanted: PropertyWrite) -> Property:
+    """What the property holds once ``wanted`` is written over ``before``."""
+    if before is None:
+        expandable = True if wanted.expandable is None else wanted.expandable
+        return Property(
+            id=None,
+            name=path.name,
+            value=wanted.value,
+            description=wanted.description or "",
+            expandable=expandable,
+        )
+    return replace(
+        before,
+        value=wanted.value,
+        description=before.description if wanted.description is None else wanted.description,
+        expandable=before.expandable if wanted.expandable is None else wanted.expandable,
+        modify_time=None,
+    )
 
 
 def _differs(before: Property, wanted: PropertyWrite) -> bool:
@@ -135,13 +224,21 @@ def put_property(raw: str) -> ResponseReturnValue:
 
 
 def delete_locked(path: PropertyPath) -> None:
-    with save_lock(path):
-        before = journaling.read_or_none(path)
+    """Under the save lock: check the conditions, delete, journal (a delete without an
+    answer is settled by reading back)."""
+    with save_lock(path) as lease:
+        before = read_for_write(path)
         check_conditions(before)
         if before is None:
             raise ApiFailure(404, f"No property at {path}", "NotFound")
-        cd().properties.delete(path)
+        hold(lease, path)
+        try:
+            cd().properties.delete(path)
+        except UpstreamUnavailable as err:
+            unanswered.read_back(path, before, None, err)
+            return
         journaling.record(path, before, None)
+        confirm_held(lease, path, None)
 
 
 @bp.delete("/properties/<path:raw>")
@@ -155,16 +252,24 @@ def delete_property(raw: str) -> ResponseReturnValue:
 
 
 def create_sheet(path: PropertyPath, description: str) -> tuple[int, Property]:
-    with save_lock(path):
-        before = journaling.read_or_none(path)
+    """Under the save lock: make the sheet unless it is there, journal (a create without
+    an answer is settled by reading back)."""
+    with save_lock(path) as lease:
+        before = read_for_write(path)
         check_conditions(before)
         if before is not None:
             if not before.is_sheet:
                 raise ApiFailure(409, f"{path} is a value, not a property sheet", "Conflict")
             return 200, before
-        cd().properties.create_sheet(path, description=description)
+        hold(lease, path)
+        meant = Property(id=None, name=path.name, description=description, property_sheet_id=0)
+        try:
+            cd().properties.create_sheet(path, description=description)
+        except UpstreamUnavailable as err:
+            return 201, unanswered.written(path, None, meant, err)
         after = cd().properties.get(path)
         journaling.record(path, None, after)
+        after = confirm_held(lease, path, after) or after
     return 201, after
 
 
