@@ -81,7 +81,7 @@ def count_parameter(args: MultiDict[str, str], name: str, default: int, maximum:
     raw = args.get(name)
     if raw is None:
         return default
-    if not raw.isdigit() or len(raw) > 9:
+    if not (raw.isascii() and raw.isdigit()) or len(raw) > 9:
         raise bad(f"'{name}' takes a whole number from 0 to {maximum}, not {raw!r}")
     if int(raw) > maximum:
         raise bad(f"'{name}' is at most {maximum}, not {raw}")

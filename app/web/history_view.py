@@ -50,7 +50,7 @@ class EntryView:
 def parse_choice(raw: str) -> tuple[int, Side] | None:
     """``"<entry id>:<side>"`` as posted, or ``None`` when it is not one."""
     number, _, side = raw.partition(":")
-    if not number.isdigit() or side not in (Side.AFTER, Side.BEFORE):
+    if not (number.isascii() and number.isdigit()) or side not in (Side.AFTER, Side.BEFORE):
         return None
     return int(number), Side(side)
 

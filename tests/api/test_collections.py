@@ -156,6 +156,7 @@ def test_queries_match_a_brute_force_filter(api: Api, sheet: str) -> None:
         ([("limit", "1001")], "'limit' is at most 1000"),
         ([("limit", "-1")], "'limit' takes a whole number"),
         ([("offset", "x")], "'offset' takes a whole number"),
+        ([("limit", "\u00b2")], "'limit' takes a whole number"),
         ([("expandable", "maybe")], "'expandable' takes a boolean"),
         ([("id__gt", "x")], "'id__gt' takes a whole number"),
         ([("expandable__contains", "1")], "'expandable__contains': contains works on text"),

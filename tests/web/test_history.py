@@ -126,6 +126,16 @@ def test_restore_the_first_version_is_journaled_as_revert(
     assert history(admin, path).count(">revert</span>") == 2
 
 
+def test_a_restore_naming_no_entry_is_a_404(
+    admin: Client, emulator: EmulatorProcess, project: str
+) -> None:
+    path = f"/projects/{project}/strange"
+    page = history_after(admin, emulator, path, "one", "two")
+    for choice in ("\u00b2:after", "12x:after", "1:sideways", ""):
+        assert restore(admin, path, page, choice).status_code == 404, choice  # "²" was a 500
+    assert emulator.value(path) == "two"
+
+
 def test_restore_shows_the_conflict_view_when_changed_meanwhile(
     admin: Client, emulator: EmulatorProcess, project: str
 ) -> None:
