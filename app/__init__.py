@@ -127,9 +127,12 @@ def register_blueprints(app: Flask) -> None:
         moving,
         references,
         renaming,
+        runs,
         search,
+        sheet_description,
         transfer,
         tree,
+        undo_set,
     )
     from app.web.context import register_context
     from app.web.filters import register_filters
@@ -137,8 +140,8 @@ def register_blueprints(app: Flask) -> None:
 
     register_nodes(app)  # the <node:...> converter, before any rule uses it
     blueprints = (health.bp, auth.bp, home.bp, browse.bp, editing.bp, artifacts.bp)
-    features = (history.bp, activity.bp, search.bp, references.bp, tree.bp)
-    changes = (compare.bp, transfer.bp, moving.bp, renaming.bp)
+    features = (history.bp, activity.bp, search.bp, references.bp, tree.bp, sheet_description.bp)
+    changes = (compare.bp, transfer.bp, moving.bp, renaming.bp, undo_set.bp, runs.bp)
     for blueprint in (*blueprints, *features, *changes):
         app.register_blueprint(blueprint)
     auth.protect(app)

@@ -589,6 +589,14 @@ SETTINGS: tuple[SettingSpec[Any], ...] = (
         int_at_least(1),
         "Largest upstream answer read into memory, in bytes",
     ),
+    SettingSpec(
+        "PROPDESK_BACKGROUND_APPLY_OPERATIONS",
+        "background_apply_operations",
+        "300",
+        int_at_least(0),
+        "Applies (import, copy, move, edit as text) of more operations than this run in the "
+        "background, with a progress page that can cancel them; smaller ones in the request",
+    ),
 )
 
 SPECS: Mapping[str, SettingSpec[Any]] = {spec.name: spec for spec in SETTINGS}
@@ -688,6 +696,7 @@ class Settings:
     max_upload_files: int
     data_keys: tuple[str, ...] = field(repr=False)
     api_rate_limit: str
+    background_apply_operations: int
 
     @property
     def api_base(self) -> str:

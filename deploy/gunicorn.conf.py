@@ -34,11 +34,19 @@ bind = _server.bind
 #   upstream latency. 2x4 served 79 and 93 pages/s; 2x16 95 and 145, more only under 32
 #   connections, on a machine other jobs kept busy (load 10-15), where more threads also
 #   win a larger share of the contended CPU; 8 is kept. Each thread keeps one upstream
-#   connection (bench: upstream connections per 100 sheet pages).
+#   connection (bench: upstream connections per 100 sheet pages). Measured again with the
+#   cheaper rows (``python -m bench.sheet --sizes 100 --runs 2``, two interleaved rounds
+#   at load 7-13): 100-row page at +0 ms 3.8/7.0 (2x8), 6.6/4.2 (2x4), 4.7/7.3 (2x16),
+#   3.3/4.7 (3x8); at +20 ms 1.53/2.60, 1.45/1.80, 1.40/1.93, 1.77/1.99; wrk 105/76,
+#   79/61, 163/92, 98/68 pages/s. Rounds differ more than settings (the machine was
+#   shared); only 2x4 served fewer pages in both rounds, so threads stay 8, workers one
+#   per core.
 # - Keep-alive: a browser's htmx requests come in bursts. A new TCP connection cost under
 #   0.1 ms here (/healthz 1.45-1.54 ms on a kept connection, 0.01-0.08 ms more on a new one),
 #   so kept connections save little on loopback and more across a network or TLS; an idle
 #   one costs a gthread worker only a slot in its poller, not a thread. 5 s covers a burst.
+#   Without keep-alive (``--keep-alive 0``) the 100-row page was no faster: 4.7/3.7 at
+#   +0 ms, 1.67/1.80 at +20 ms, 91/71 pages/s (same rounds as above).
 worker_class = "gthread"  # the work is waiting on CloudBees CD: threads, not processes
 workers = _server.workers
 threads = _server.threads
@@ -78,3 +86,12 @@ def child_exit(server: object, worker: Any) -> None:
     from prometheus_client import multiprocess
 
     multiprocess.mark_process_dead(worker.pid)
+
+
+def worker_exit(server: object, worker: Any) -> None:
+    """In the stopping worker: stop its background applies at their next operation and
+    mark them interrupted (``app.changes.background``); a killed worker's runs read as
+    interrupted once their heartbeat is stale."""
+    from app.changes.background import interrupt_running
+
+    interrupt_running()

@@ -14,7 +14,8 @@ every multi-value change (compare and copy, import, edit as text, copy and move)
 Modules: ``tree`` (the ``Sheet`` / ``Value`` values), ``reading`` (tree reads, bounded by
 ``PROPDESK_MAX_RESPONSE_BYTES``), ``planning`` (operations and ``simulate``),
 ``applying`` (locks, checks, writes, the journal), ``export_format`` (YAML and JSON,
-version 1), ``errors``.
+version 1), ``errors``, ``background`` (large applies in a worker's thread, their status in
+the database: ``app.journal.runs``) and ``run_report`` (a run's report as stored).
 """
 
 from app.changes.applying import ApplyReport, Result, Status, Target, apply

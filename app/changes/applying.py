@@ -30,8 +30,7 @@ from typing import Protocol
 
 from app.changes.errors import ChangeError, PlanTooLarge
 from app.changes.planning import MAX_OPERATIONS, Action, Operation, Plan, State
-from app.changes.reading import read_tree
-from app.changes.tree import entries_of
+from app.changes.reading import read_tree, sheet_entries
 from app.cloudbees import (
     CloudBeesError,
     Conflict,
@@ -82,6 +81,8 @@ class Target:
     actor: Actor
     source: Source = Source.IMPORT
     batch: int = BATCH
+    change_set: str = ""
+    """The change set to journal under ("": a new one; a background run names it first)."""
 
 
 @dataclass(frozen=True)
@@ -172,10 +173,11 @@ def apply(
     plan: Plan, target: Target, progress: Callable[[Result], None] | None = None
 ) -> ApplyReport:
     """Apply ``plan`` under ``target.root``; ``progress`` hears of each operation's result
-    as it is known. Returns the report of every operation."""
+    as it is known (an exception it raises stops the apply between operations, after
+    journaling what was written). Returns the report of every operation."""
     if len(plan) > MAX_OPERATIONS:
         raise PlanTooLarge(f"A plan of {len(plan):,} operations is more than one apply carries")
-    run = Run(target)
+    run = Run(target, target.change_set or new_change_set())
     try:
         for parent, ops in chunks(plan, target.root, target.batch):
             apply_chunk(run, parent, ops, progress)
@@ -222,7 +224,7 @@ def apply_chunk(
             with suppress(LockBusy):
                 leases[name] = stack.enter_context(run.target.lock(parent.child(name)))
         try:
-            read = entries_of(run.target.properties.sheet(parent))
+            read = sheet_entries(run.target.properties, parent, {op.names[-1] for op in ops})
         except NotFound:
             read = {}  # not there (yet): creates in it fail with the server's reason
         except CloudBeesError as err:

@@ -36,7 +36,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MIGRATIONS = Path(__file__).resolve().parent / "migrations"
-HEAD = "0002"
+HEAD = "0003"
 """The newest revision, without loading Alembic (a test checks it against Alembic's head)."""
 ADVISORY_LOCK_KEY = 0x7072_6F70_6465_736B  # "propdesk" as a bigint
 """The PostgreSQL advisory lock that serialises migrations (the same in every replica)."""

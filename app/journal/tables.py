@@ -107,6 +107,8 @@ ENTRIES = Base.metadata.tables[EntryRow.__tablename__]
 STATE = Base.metadata.tables[StateRow.__tablename__]
 """The ``journal_state`` table, for Core statements."""
 
-# The API keys' table shares this metadata (one database, one Alembic history); imported
-# here so the metadata always holds it. Its module imports only names defined above.
+# The API keys' and the background applies' tables share this metadata (one database, one
+# Alembic history); imported here so the metadata always holds them. Their modules import
+# only names defined above.
+import app.journal.run_tables  # noqa: E402
 import app.keys.tables  # noqa: E402, F401

@@ -32,6 +32,7 @@ from app.sessions.login import EXPIRED_USER, LoggedIn
 from app.sessions.throttle import add_retry_after, login_limits
 from app.sessions.upstream import upstream_logouts
 from app.web.forms import LoginForm
+from app.web.runs import keeps_session
 
 bp = Blueprint("auth", __name__)
 QUIET_ENDPOINTS = frozenset({"health.healthz", "health.readyz", "static", "metrics"})
@@ -48,8 +49,9 @@ def unreachable_message(err: UpstreamUnavailable) -> str:
 
 
 def end_upstream(login: LoggedIn | None, reason: str) -> None:
-    """Start ending the CloudBees CD session of a login we give up (best effort)."""
-    if login is not None:
+    """Start ending the CloudBees CD session of a login we give up (best effort); a
+    background apply that still writes with it ends it when it ends instead."""
+    if login is not None and not keeps_session(login.upstream_session):
         upstream_logouts().end(login.user, login.upstream_session, reason)
 
 
@@ -115,10 +117,11 @@ def logged_in(cd_session: CdSession, typed_user: str, target: str) -> Response:
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
-    """End the upstream session (failures there are ignored) and ours."""
+    """End the upstream session (failures there are ignored; a background apply that still
+    writes with it ends it when it ends) and ours."""
     state = services().login_state
     stored = state.stored()
-    if stored is not None:
+    if stored is not None and not keeps_session(stored.upstream_session):
         # A failure there is ignored: the upstream session dies by itself; ours ends below.
         with contextlib.suppress(CloudBeesError):
             SessionService(services().transport).logout(

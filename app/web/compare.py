@@ -173,8 +173,10 @@ def apply_copy() -> ResponseReturnValue:
         return preview_page(
             pair, direction, keys, root, changes, error=plan_view.UNCONFIRMED, status=422
         )
-    report = plan_view.apply_unchanged(changes, request.form.get("basis", ""), root, Source.UI)
-    if report is None:
-        return preview_page(pair, direction, keys, root, changes, error=plan_view.STALE, status=409)
     back = url_for("compare.show", left=str(pair.left), right=str(pair.right))
-    return plan_view.report_page("Copy", root, report, back, "Back to the comparison")
+    ending = plan_view.Ending("Copy", back, "Back to the comparison")
+    basis = request.form.get("basis", "")
+    done = plan_view.apply_and_report(changes, basis, root, Source.UI, ending)
+    if done is None:
+        return preview_page(pair, direction, keys, root, changes, error=plan_view.STALE, status=409)
+    return done

@@ -11,6 +11,7 @@ from flask import Blueprint, Response, request, url_for
 from flask.typing import ResponseReturnValue
 
 from app.changes import ApplyReport, ChangeError, Node, Plan, Sheet, Status, plan, read_tree
+from app.changes.background import Step
 from app.changes.tree import node_of
 from app.cloudbees import NotFound, PropertyPath, ValidationError
 from app.htmx import render
@@ -165,7 +166,23 @@ def apply_move(node: UrlNode) -> ResponseReturnValue:
         return preview_page(planned, error=plan_view.UNCONFIRMED, status=422)
     if planned.basis != request.form.get("basis", "") and len(planned.whole):
         return preview_page(planned, error=plan_view.STALE, status=409)
+    if plan_view.in_background(planned.whole):
+        return in_background(planned)
     return report(planned, copied_then_deleted(planned))
+
+
+def in_background(planned: Move) -> Response:
+    """Start the copy and (for a move) the delete as one background run, under one change
+    set; its delete step runs only when every copy operation applied."""
+    steps: tuple[Step, ...] = (Step(planned.copy_plan, planned.destination.parent),)
+    if planned.move:
+        steps += (Step(planned.delete_plan, planned.source.parent),)
+    ending = plan_view.Ending(
+        "Move" if planned.move else "Copy",
+        node_url(planned.destination, planned.sheet),
+        "Open the copy",
+    )
+    return plan_view.start_run(steps, Source.UI, ending, gate_note=KEPT)
 
 
 def copied_then_deleted(planned: Move) -> tuple[ApplyReport, ApplyReport | None]:

@@ -7,15 +7,22 @@ copy) and ``fingerprint(plan)``: a hash of every operation with the exact state 
 to find. The apply reads the trees again, plans again and compares fingerprints, so a
 change made elsewhere since the preview is a conflict (nothing written, the new plan shown)
 and never overwritten; the engine then checks each operation once more as it writes.
+
+A page applies a previewed plan with ``apply_and_report(changes, basis, root, source,
+Ending(heading, back_url, back_label))``: a plan of more operations than
+``PROPDESK_BACKGROUND_APPLY_OPERATIONS`` then runs in the background (``start_run``; the
+answer is the run's page, ``app.web.runs``), a smaller one in the request, with the report
+as before. ``apply_unchanged`` and ``apply_plan`` always apply in the request.
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
+from contextlib import AbstractContextManager
 from dataclasses import dataclass
 
-from flask import Response, request
+from flask import Response, current_app, request, url_for
 
 from app.changes import (
     Action,
@@ -27,12 +34,18 @@ from app.changes import (
     Status,
     Target,
     apply,
+    background,
     to_json,
 )
-from app.cloudbees import PropertyPath
-from app.htmx import render
+from app.changes.applying import Locker
+from app.changes.background import Job, Step
+from app.cloudbees import CloudBeesClient, PropertyPath
+from app.cloudbees.transport import SessionAuth
+from app.edit_lock import Lease
+from app.htmx import redirect_to, render
 from app.journal import Snapshot, Source
-from app.services import cd, services
+from app.journal.runs import NewRun, RunStore
+from app.services import cd, services, settings
 from app.web import journaling
 from app.web.diffs import Diff, diff
 from app.web.editing import save_lock
@@ -160,6 +173,91 @@ def apply_plan(changes: Plan, root: PropertyPath, source: Source) -> ApplyReport
     return apply(changes, target(root, source))
 
 
+@dataclass(frozen=True)
+class Ending:
+    """What an apply's report says around its results: its heading and where "back"
+    leads."""
+
+    heading: str
+    back_url: str
+    back_label: str
+
+
+def in_background(changes: Plan) -> bool:
+    """True when ``changes`` are applied in the background: more operations than
+    ``PROPDESK_BACKGROUND_APPLY_OPERATIONS``."""
+    return len(changes) > settings().background_apply_operations
+
+
+def apply_and_report(
+    changes: Plan, basis: str, root: PropertyPath, source: Source, ending: Ending
+) -> Response | None:
+    """The apply of a preview's form: ``None`` (nothing written) when ``changes`` are not
+    the plan the preview showed (``basis``); else the report of the apply, or, for a plan
+    that runs in the background, the status page of the run it started."""
+    if in_background(changes):
+        if fingerprint(changes) != basis:
+            return None
+        return start_run((Step(changes, root),), source, ending)
+    report = apply_unchanged(changes, basis, root, source)
+    if report is None:
+        return None
+    return report_page(ending.heading, root, report, ending.back_url, ending.back_label)
+
+
+def run_store() -> RunStore:
+    """The background runs in the journal's database."""
+    journal = services().journal
+    return RunStore(journal.database, journal.clock)
+
+
+def thread_lock() -> Locker:
+    """``save_lock`` for a thread outside this request (it reads the app's settings and
+    lock store), so a background apply takes the very lock every save takes."""
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
+
+    def lock(path: PropertyPath) -> AbstractContextManager[Lease]:
+        with app.app_context():
+            return save_lock(path)
+
+    return lock
+
+
+def start_run(
+    steps: tuple[Step, ...], source: Source, ending: Ending, *, gate_note: str = ""
+) -> Response:
+    """Start applying ``steps`` in a thread of this worker, for this login (its own client
+    on the login's CloudBees CD session, the save lock, the journal); to the run's page.
+    ``gate_note``: what the report says when a later step did not run (a move)."""
+    auth = cd().auth
+    session_id = auth.session_id if isinstance(auth, SessionAuth) else ""
+    client = CloudBeesClient.for_session(services().transport, session_id)
+    root, actor = steps[0].root, journaling.actor()
+    target = Target(client.properties, root, thread_lock(), services().journal, actor, source)
+    job = Job(steps, target, client, gate_note)
+
+    def new(worker: str, change_set: str) -> NewRun:
+        return NewRun(
+            actor, str(root), source.value, ending.heading, ending.back_url,
+            ending.back_label, job.total, worker, change_set, session_id,
+        )  # fmt: skip
+
+    run_id = background.start(job, run_store(), new)
+    return redirect_to(url_for("runs.show", run_id=run_id))
+
+
+@dataclass(frozen=True)
+class Bar:
+    """A background run's progress: operations with a result, of how many."""
+
+    done: int
+    total: int
+
+    @property
+    def percent(self) -> int:
+        return 100 if self.total <= 0 else min(100, self.done * 100 // self.total)
+
+
 def report_counts(report: ApplyReport) -> dict[str, int]:
     """How many results an apply had of each status."""
     return {status.value: len(report.of(status)) for status in Status}
@@ -217,8 +315,12 @@ def report_page(
     back_label: str,
     *,
     note: str = "",
+    bar: Bar | None = None,
+    ended: str = "applied",
 ) -> Response:
-    """The report of an apply: counts, then every result (conflicts and failures first)."""
+    """The report of an apply: counts, then every result (conflicts and failures first);
+    ``bar``: the progress bar of the background run it reports, as it ended; ``ended``:
+    how the heading says it ended (a background run may be "cancelled")."""
     return render(
         "changes/report.html",
         heading=heading,
@@ -229,4 +331,6 @@ def report_page(
         back_url=back_url,
         back_label=back_label,
         note=note,
+        bar=bar,
+        ended=ended,
     )

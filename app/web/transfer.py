@@ -135,7 +135,9 @@ def apply_import(node: Node) -> ResponseReturnValue:
         return form_page(path, "", mode, error=err.message, status=422)
     if plan_view.unconfirmed(changes):
         return preview_page(path, desired, mode, changes, error=plan_view.UNCONFIRMED, status=422)
-    report = plan_view.apply_unchanged(changes, request.form.get("basis", ""), path, Source.IMPORT)
-    if report is None:
+    ending = plan_view.Ending("Import", node_url(path, True), "Back to the sheet")
+    basis = request.form.get("basis", "")
+    done = plan_view.apply_and_report(changes, basis, path, Source.IMPORT, ending)
+    if done is None:
         return preview_page(path, desired, mode, changes, error=plan_view.STALE, status=409)
-    return plan_view.report_page("Import", path, report, node_url(path, True), "Back to the sheet")
+    return done

@@ -43,7 +43,7 @@ def test_an_empty_database_is_upgraded_to_head(database: Database) -> None:
     assert migrate.current(database) is None
     done = migrate.upgrade(database)
     assert (done.before, done.after, done.changed) == (None, migrate.head(), True)
-    assert migrate.current(database) == migrate.head() == "0002"
+    assert migrate.current(database) == migrate.head() == "0003"
     found = inspect(database.engine)
     assert {"journal_entries", "journal_state"} <= set(found.get_table_names())
     assert {ix["name"] for ix in found.get_indexes("journal_entries")} >= INDEXES
@@ -93,9 +93,9 @@ def test_cli_db_current_and_upgrade(database_url: str) -> None:
     before = propdesk(database_url, "db", "current")
     assert before.returncode == 0 and "revision none (empty)" in before.stdout
     up = propdesk(database_url, "db", "upgrade")
-    assert up.returncode == 0 and "empty -> 0002" in up.stdout
+    assert up.returncode == 0 and "empty -> 0003" in up.stdout
     after = propdesk(database_url, "db", "current")
-    assert after.returncode == 0 and "revision 0002 (head)" in after.stdout
+    assert after.returncode == 0 and "revision 0003 (head)" in after.stdout
 
 
 def worker(url: str, go: Path | None = None) -> subprocess.Popen[str]:
@@ -111,9 +111,9 @@ def test_processes_upgrading_at_once_do_not_race(database_url: str, tmp_path: Pa
     go.touch()
     outputs = [proc.communicate(timeout=120)[0] for proc in procs]
     assert [proc.returncode for proc in procs] == [0] * 6, outputs
-    migrated = [out for out in outputs if "empty -> 0002" in out]
+    migrated = [out for out in outputs if "empty -> 0003" in out]
     assert len(migrated) == 1, outputs  # the others waited and found it done
-    assert all(re.search(r"(empty|0002) -> 0002", out) for out in outputs)
+    assert all(re.search(r"(empty|0003) -> 0003", out) for out in outputs)
     database = Database(database_url)
     assert migrate.current(database) == migrate.head()
     database.dispose()
@@ -149,7 +149,7 @@ def test_an_upgrade_waits_for_the_lock(database: Database, database_url: str) ->
         assert wait_until(waiting, timeout=30), "the upgrade never waited for the lock"
         assert proc.poll() is None and migrate.current(database) is None
     out = proc.communicate(timeout=60)[0]
-    assert proc.returncode == 0 and "empty -> 0002" in out, out
+    assert proc.returncode == 0 and "empty -> 0003" in out, out
 
 
 def test_the_head_known_without_alembic_is_alembics_head() -> None:
