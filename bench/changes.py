@@ -6,15 +6,23 @@ things timed alternately in one run against the emulator at +0 ms:
 - apply: a plan of those 1,000 changes (locks, sheet reads, writes, journal on SQLite) ÷
   1,000 direct PUTs from a script;
 - export: a 10,000-property tree (ten sub-sheets) to YAML, and to JSON ÷ one recursive read;
-- import as a no-op plan: that YAML file read, the tree read and planned ÷ one recursive read.
+- import as a no-op plan: that YAML file read, the tree read and planned ÷ one recursive read;
+- compare: two 5,000-property trees (five sub-sheets each, a tenth of the values differing,
+  some entries on one side only) read and turned into the compare page's rows ÷ the two
+  recursive reads from a script.
 
-The sheets are written straight into the emulator's SQLite file (as ``bench.harness`` does).
+Each ratio is measured ``runs`` times (three in ``python -m bench``); a row shows their
+median and range. The sheets are written straight into the emulator's SQLite file (as
+``bench.harness`` does). ``python -m bench.changes`` prints these rows alone.
 """
 
 from __future__ import annotations
 
+import argparse
 import sqlite3
 import statistics
+import sys
+import tempfile
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -27,6 +35,8 @@ from app.changes import Sheet, Target, Value, apply, load, plan, read_tree, to_j
 from app.cloudbees import CloudBeesClient, PropertyPath
 from app.edit_lock import EditLocks
 from app.journal import Actor, open_journal
+from app.web.compare_rows import compare
+from bench import harness
 from tests.support.servers import ADMIN, EmulatorProcess
 
 PROJECT = "bench-changes"
@@ -41,6 +51,7 @@ class Sizes:
     changes: int = 1_000
     tree: int = 10_000
     sub_sheets: int = 10
+    compared: int = 5_000
 
     @classmethod
     def up_to(cls, largest: int) -> Sizes:
@@ -50,7 +61,7 @@ class Sizes:
         if largest >= full.tree:
             return full
         sheet = max(2, min(full.sheet, largest // 5))
-        return cls(sheet, sheet // 2, max(2, largest), 2)
+        return cls(sheet, sheet // 2, max(2, largest), 2, max(2, largest // 2))
 
 
 @dataclass(frozen=True)
@@ -64,6 +75,11 @@ class Bench:
     sizes: Sizes
     repeat: int
     warmup: int
+    runs: int = 1
+
+    def measure(self, mine: Callable[[], Any], base: Callable[[], Any]) -> Ratio:
+        """``mine`` against ``base``, ``runs`` times (``paired`` each time)."""
+        return Ratio([paired(mine, base, self.repeat, self.warmup) for _ in range(self.runs)])
 
     def recursive_read(self, path: PropertyPath) -> Callable[[], Any]:
         """One recursive read from a script: GET and JSON decode."""
@@ -84,10 +100,22 @@ def _sheet(emu: EmulatorProcess, path: str) -> int:
     return int(r.json()["property"]["propertySheetId"])
 
 
-def _fill(emu: EmulatorProcess, sheet_id: int, count: int) -> None:
+def _fill(emu: EmulatorProcess, sheet_id: int, count: int, variant: str = "") -> None:
+    """``count`` values; with ``variant``, every tenth value differs, and the names are
+    shifted by one (in each sub-sheet, one entry only on each side)."""
+    first = 1 if variant else 0
     rows = [
-        (sheet_id, f"key-{i:05d}", f"value {i} " + "x" * 40, "", "admin", STAMP, STAMP, "a")
-        for i in range(count)
+        (
+            sheet_id,
+            f"key-{i:05d}",
+            f"value {i}{variant if i % 10 == 0 else ''} " + "x" * 40,
+            "",
+            "admin",
+            STAMP,
+            STAMP,
+            "a",
+        )
+        for i in range(first, count + first)
     ]
     with sqlite3.connect(emu.db) as db:
         db.executemany(
@@ -108,6 +136,12 @@ def seed(emu: EmulatorProcess, sizes: Sizes) -> None:
         _fill(
             emu, _sheet(emu, f"/projects/{PROJECT}/tree/part-{s}"), sizes.tree // sizes.sub_sheets
         )
+    for side, variant in (("left", ""), ("right", " changed")):
+        _sheet(emu, f"/projects/{PROJECT}/{side}")
+        parts = max(1, sizes.sub_sheets // 2)
+        for s in range(parts):
+            sheet_id = _sheet(emu, f"/projects/{PROJECT}/{side}/part-{s}")
+            _fill(emu, sheet_id, sizes.compared // parts, variant)
 
 
 def paired(
@@ -124,11 +158,21 @@ def paired(
     return statistics.median(times[0]), statistics.median(times[1])
 
 
-def row(figure: str, mine: float, base: float, detail: str, repeat: int) -> str:
-    return (
-        f"| {figure} | {mine / base:.2f} | {detail}: {mine * 1000:.0f} ms / "
-        f"{base * 1000:.0f} ms (medians of {repeat}) |"
-    )
+@dataclass(frozen=True)
+class Ratio:
+    """The (mine, base) medians of each run of one figure."""
+
+    pairs: list[tuple[float, float]]
+
+    def row(self, figure: str, detail: str, repeat: int) -> str:
+        """The table row: the median ratio, both medians and the runs' range."""
+        ratio, ranged = harness.spread([mine / base for mine, base in self.pairs])
+        mine = statistics.median(m for m, _ in self.pairs)
+        base = statistics.median(b for _, b in self.pairs)
+        return (
+            f"| {figure} | {ratio:.2f} | {detail}: {mine * 1000:.0f} ms / "
+            f"{base * 1000:.0f} ms (medians of {repeat}; {ranged}) |"
+        )
 
 
 def changed(tree: Sheet, tag: str, count: int) -> Sheet:
@@ -140,18 +184,29 @@ def changed(tree: Sheet, tag: str, count: int) -> Sheet:
 
 
 def figures(
-    emu: EmulatorProcess, workdir: Path, *, repeat: int, warmup: int, sizes: Sizes | None = None
+    emu: EmulatorProcess,
+    workdir: Path,
+    *,
+    repeat: int,
+    warmup: int,
+    sizes: Sizes | None = None,
+    runs: int = 1,
 ) -> list[str]:
-    """The change engine's rows of the bench table."""
+    """The change engine's rows of the bench table, each measured ``runs`` times."""
     sizes = sizes or Sizes()
     seed(emu, sizes)
     cd = CloudBeesClient.login(emu.base_url, *ADMIN)
     assert cd.session is not None
     direct = requests.Session()
     direct.headers.update({"sessionId": cd.session.session_id, "Accept": "application/json"})
-    bench = Bench(emu, cd, direct, workdir, sizes, repeat, warmup)
+    bench = Bench(emu, cd, direct, workdir, sizes, repeat, warmup, runs)
     try:
-        return [*planning(bench), apply_figure(bench), *export_and_import(bench)]
+        return [
+            *planning(bench),
+            apply_figure(bench),
+            *export_and_import(bench),
+            compare_figure(bench),
+        ]
     finally:
         cd.logout()
 
@@ -163,12 +218,12 @@ def planning(b: Bench) -> list[str]:
     def read_and_plan() -> None:
         assert len(plan(read_tree(b.cd.properties, flat), desired)) == b.sizes.changes
 
-    mine, base = paired(read_and_plan, b.recursive_read(flat), b.repeat, b.warmup)
+    ratio = b.measure(read_and_plan, b.recursive_read(flat))
     figure = (
         f"plan of {b.sizes.changes:,} changes on a {b.sizes.sheet:,}-property sheet "
         "÷ one recursive read"
     )
-    return [row(figure, mine, base, "tree read + plan / recursive read", b.repeat)]
+    return [ratio.row(figure, "tree read + plan / recursive read", b.repeat)]
 
 
 def apply_figure(b: Bench) -> str:
@@ -204,46 +259,73 @@ def apply_figure(b: Bench) -> str:
                 timeout=30,
             ).raise_for_status()
 
-    runs = max(1, min(b.repeat, 3))
-    mine, puts = paired(apply_next, direct_puts, runs, 0)
+    each = max(1, min(b.repeat, 3))
+    ratio = Ratio([paired(apply_next, direct_puts, each, 0) for _ in range(b.runs)])
     journal.database.dispose()
     figure = f"apply of {b.sizes.changes:,} changes ÷ {b.sizes.changes:,} direct PUTs"
-    return row(figure, mine, puts, "apply (locks, reads, writes, journal) / PUTs", runs)
+    return ratio.row(figure, "apply (locks, reads, writes, journal) / PUTs", each)
 
 
 def export_and_import(b: Bench) -> list[str]:
     tree = PropertyPath.project(PROJECT, "tree")
     read = b.recursive_read(tree)
     props = b.cd.properties
-    yaml_t, read_y = paired(lambda: to_yaml(read_tree(props, tree)), read, b.repeat, b.warmup)
-    json_t, read_j = paired(lambda: to_json(read_tree(props, tree)), read, b.repeat, b.warmup)
+    yaml_r = b.measure(lambda: to_yaml(read_tree(props, tree)), read)
+    json_r = b.measure(lambda: to_json(read_tree(props, tree)), read)
     text = to_yaml(read_tree(props, tree))
 
     def no_op_import() -> None:
         assert not plan(read_tree(props, tree), load(text), mirror=False).operations
 
-    import_t, read_i = paired(no_op_import, read, b.repeat, b.warmup)
+    import_r = b.measure(no_op_import, read)
     size = f"{b.sizes.tree:,}-property tree"
     return [
-        row(
-            f"export of a {size} to YAML ÷ one recursive read",
-            yaml_t,
-            read_y,
-            "read + YAML / read",
-            b.repeat,
+        yaml_r.row(
+            f"export of a {size} to YAML ÷ one recursive read", "read + YAML / read", b.repeat
         ),
-        row(
-            f"export of a {size} to JSON ÷ one recursive read",
-            json_t,
-            read_j,
-            "read + JSON / read",
-            b.repeat,
+        json_r.row(
+            f"export of a {size} to JSON ÷ one recursive read", "read + JSON / read", b.repeat
         ),
-        row(
+        import_r.row(
             "import of that YAML as a no-op plan (merge) ÷ one recursive read",
-            import_t,
-            read_i,
             "parse + tree read + plan / read",
             b.repeat,
         ),
     ]
+
+
+def compare_figure(b: Bench) -> str:
+    """Both trees read and listed as the compare page's rows, against both direct reads."""
+    left = PropertyPath.project(PROJECT, "left")
+    right = PropertyPath.project(PROJECT, "right")
+    props = b.cd.properties
+    read_left, read_right = b.recursive_read(left), b.recursive_read(right)
+
+    def rows() -> None:
+        assert list(compare(read_tree(props, left), read_tree(props, right)))
+
+    ratio = b.measure(rows, lambda: (read_left(), read_right()))
+    figure = f"compare of two {b.sizes.compared:,}-property trees ÷ the two recursive reads"
+    return ratio.row(figure, "two tree reads + rows / two reads", b.repeat)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m bench.changes``: the change engine's rows alone, against an emulator
+    started here (for measuring a change to ``app/changes`` without the rest)."""
+    parser = argparse.ArgumentParser(prog="python -m bench.changes", description=main.__doc__)
+    parser.add_argument("--repeat", type=int, default=15, help="timed runs per figure")
+    parser.add_argument("--warmup", type=int, default=3)
+    parser.add_argument("--runs", type=int, default=3, help="runs of each ratio")
+    args = parser.parse_args(argv)
+    workdir = Path(tempfile.mkdtemp(prefix="propdesk-bench-changes-"))
+    emu = EmulatorProcess(workdir / "emulator", seed=None)
+    try:
+        rows = figures(emu, workdir, repeat=args.repeat, warmup=args.warmup, runs=args.runs)
+    finally:
+        emu.stop()
+    print("\n".join(["| figure | value | detail |", "| --- | --- | --- |", *rows]))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -116,9 +116,12 @@ class Planner:
     def sheet(self, prefix: tuple[str, ...], have: Sheet, want: Sheet) -> None:
         """The operations that turn the entries of ``have`` into those of ``want``."""
         nested: list[tuple[tuple[str, ...], Sheet, Sheet]] = []
+        held = have.entries
         for name, node in want.entries.items():
+            old = held.get(name)
+            if isinstance(old, Value) and old == node:
+                continue  # the common case of a large plan, settled without a State
             names = (*prefix, name)
-            old = have.entries.get(name)
             if old is None:
                 self.create(names, node)
             elif isinstance(old, Sheet) != isinstance(node, Sheet):

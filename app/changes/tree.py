@@ -9,8 +9,10 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import Any
 
 from app.cloudbees import Property, PropertySheet
+from app.cloudbees.models import as_bool, as_int, as_text
 
 
 @dataclass(frozen=True)
@@ -46,6 +48,24 @@ def node_of(prop: Property) -> Node:
     if prop.is_sheet:
         return Sheet({}, prop.description)
     return Value(prop.value or "", prop.description, prop.expandable)
+
+
+def is_sheet_entry(entry: Mapping[str, Any]) -> bool:
+    """True when a property as the server sends it (JSON) is a sheet (``Property.is_sheet``)."""
+    return as_int(entry.get("propertySheetId")) is not None
+
+
+def value_of_entry(entry: Mapping[str, Any]) -> Value:
+    """The ``Value`` of a value property as the server sends it (JSON), the same as
+    ``node_of(Property.from_json(entry))`` without building the ``Property``: a tree read
+    of 10,000 entries spent more time building them (and parsing their times) than in
+    everything else it does."""
+    raw = entry.get("value")
+    return Value(
+        "" if raw is None else as_text(raw),
+        as_text(entry.get("description")),
+        as_bool(entry.get("expandable"), True),
+    )
 
 
 def entries_of(sheet: PropertySheet) -> dict[str, Property]:
