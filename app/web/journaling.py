@@ -12,14 +12,14 @@ re-read to the journal after the view (``observe_the_rest``).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime, timedelta
 
 from flask import Response, current_app, g
 
 from app.cloudbees import NotFound, Property, PropertyPath
-from app.journal import Actor, Change, Outcome, Source
+from app.journal import Actor, Change, Outcome, Source, new_change_set
 from app.metrics import JOURNAL_FAILURES
 from app.services import cd, services
 from app.web.edit_form import Changes
@@ -86,6 +86,32 @@ def record(
         services().journal.record([change], seen=_unobserved(path))
     except Exception as err:  # the upstream change has landed: never a 500 from here
         _failed("record", path, err)
+        return False
+    return True
+
+
+def record_set(
+    writes: Sequence[tuple[PropertyPath, Property | None, Property | None]],
+    *,
+    outcome: Outcome = Outcome.DONE,
+) -> bool:
+    """``record`` for one action that changes several paths (a rename: the old name's
+    delete and the new name's create): ``(path, before, after)`` each, one change set, one
+    transaction. False when the journal failed."""
+    change_set, who, source = new_change_set(), actor(), current_source()
+    try:
+        changes = [
+            Change.between(
+                path, before, after, who, source=source, change_set=change_set, outcome=outcome
+            )
+            for path, before, after in writes
+        ]
+        seen: dict[PropertyPath, Property | None] = {}
+        for path, _, _ in writes:
+            seen.update(_unobserved(path))
+        services().journal.record(changes, seen=seen)
+    except Exception as err:  # the upstream change has landed: never a 500 from here
+        _failed("record", writes[0][0], err)
         return False
     return True
 
@@ -178,10 +204,11 @@ def recent(sheet: PropertyPath, rows: Iterable[Property]) -> dict[str, datetime]
     """Name -> newest change time within the last 24 h, for the rows of one sheet page (one
     query); empty when the journal does not answer."""
     journal = services().journal
+    prefix = f"{sheet}/"  # str(sheet.child(name)), without a path object built per row
+    names = {prefix + prop.name: prop.name for prop in rows}
     try:
-        paths = [sheet.child(prop.name) for prop in rows]
-        found = journal.recent_changes(paths, journal.clock() - RECENT)
+        found = journal.recent_times(names, journal.clock() - RECENT)
     except Exception as err:
         _failed("recent", sheet, err)
         return {}
-    return {path.name: at for path, at in found.items()}
+    return {names[path]: at for path, at in found.items()}

@@ -84,6 +84,7 @@ class SheetLinks:
     delete: str
     row: str
     history: str
+    describe: str  # a sub-sheet's description editor
 
     @classmethod
     def of(cls, sheet: PropertyPath) -> SheetLinks:
@@ -94,4 +95,5 @@ class SheetLinks:
             delete=url_for("editing.confirm_delete", path=node),
             row=url_for("browse.row", path=node),
             history=url_for("history.show", path=node),
+            describe=url_for("sheet_description.edit", path=node),
         )
