@@ -41,7 +41,7 @@ class Stack:
     threads: int = 8  # PROPDESK_THREADS of the dashboard's workers
 
 
-def _seed_sheets(emu: EmulatorProcess, sizes: list[int]) -> None:
+def seed_sheets(emu: EmulatorProcess, sizes: list[int]) -> None:
     """Sheets of the sizes asked, written straight into the emulator's SQLite file (10,000
     HTTP creates would measure the loader, not the dashboard)."""
     requests.post(
@@ -87,7 +87,7 @@ def start(sizes: list[int], workdir: Path, **env: str) -> Stack:
     """The emulator with sheets of ``sizes`` and the dashboard (settings ``env`` on top of
     the bench's), logged in on both sides."""
     emu = EmulatorProcess(workdir / "emulator")
-    _seed_sheets(emu, sizes)
+    seed_sheets(emu, sizes)
     dash_env = dashboard_env(emu.base_url, workdir / "sessions", PROPDESK_PAGE_SIZE="100", **env)
     dash = DashboardProcess(dash_env, workdir / "gunicorn.log")
     threads = server_settings({**os.environ, **dash_env}).threads
@@ -400,6 +400,7 @@ def run(
             repeat=repeat,
             warmup=warmup,
             sizes=changes.Sizes.up_to(max(sizes)),
+            runs=runs,
         )
         rss = worker_rss(stack.dashboard.proc.pid)
         rows.append(

@@ -27,9 +27,7 @@ class NullJournal(Journal):
     def observe(self, path: PropertyPath, prop: Property | None) -> Entry | None:
         return None
 
-    def recent_changes(
-        self, paths: Iterable[PropertyPath], since: datetime
-    ) -> dict[PropertyPath, datetime]:
+    def recent_times(self, paths: Iterable[str], since: datetime) -> dict[str, datetime]:
         return {}
 
 

@@ -30,6 +30,7 @@ Listing (newest first, ``Page`` numbered from 1, ``has_next`` instead of a total
                      action=..., since=..., until=...), page=1, size=50) -> Page[Entry]
     journal.iter_activity(filters, batch=500) -> Iterator[Entry]      # CSV export
     journal.recent_changes(paths, since) -> dict[PropertyPath, datetime]  # row markers
+    journal.recent_times(path_texts, since) -> dict[str, datetime]       # the same, as text
     journal.entry(entry_id) -> Entry | None                           # "restore this version"
     journal.change_set(change_set_id) -> tuple[Entry, ...]
     journal.list_entries(listing.Listing(...)) -> (entries, total)   # API collection, in SQL

@@ -434,12 +434,22 @@ class Journal:
         """For a page of rows: the newest change time at or after ``since`` of each path
         that has one (one query; e.g. ``since`` = now - 24 h for the row markers)."""
         wanted = {str(path): path for path in paths}
+        found = self.recent_times(wanted, since)
+        return {wanted[path]: at for path, at in found.items()}
+
+    def recent_times(self, paths: Iterable[str], since: datetime) -> dict[str, datetime]:
+        """``recent_changes`` of paths given as text (a sheet page's rows, without a
+        ``PropertyPath`` built per row): one statement built at import, on a plain
+        connection without a transaction around it."""
+        wanted = list(paths)
         if not wanted:
             return {}
         self._ready()
-        with self.database.reading() as session:
-            found = session.execute(queries.recent(wanted, since)).all()
-        return {wanted[path]: at for path, at in found}
+        params = {"paths": wanted, "since": since}
+        found = self.database.autocommit(
+            lambda conn: conn.execute(queries.RECENT_CHANGES, params).all()
+        )
+        return {path: at for path, at in found}
 
     def entry(self, entry_id: int) -> Entry | None:
         """One entry by id (e.g. the one to restore), or ``None``."""

@@ -4,10 +4,9 @@ page of rows, one entry, one change set."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, Select, and_, func, or_, select
+from sqlalchemy import ColumnElement, Select, and_, bindparam, func, or_, select
 
 from app.cloudbees import PropertyPath
 from app.journal.tables import EntryRow
@@ -93,18 +92,19 @@ def batch_after(
     return stmt.order_by(*NEWEST_FIRST).limit(size)
 
 
-def recent(paths: Iterable[str], since: datetime) -> Select[str, datetime]:
-    """The newest change time since ``since`` of each of ``paths`` that has one."""
-    newest = func.max(EntryRow.at)
-    return (
-        select(EntryRow.path, newest)
-        .where(
-            EntryRow.path.in_(list(paths)),
-            EntryRow.at >= since,
-            EntryRow.outcome != Outcome.NOT_APPLIED.value,
-        )
-        .group_by(EntryRow.path)
+RECENT_CHANGES: Select[str, datetime] = (
+    select(EntryRow.path, func.max(EntryRow.at))
+    .where(
+        EntryRow.path.in_(bindparam("paths", expanding=True)),
+        EntryRow.at >= bindparam("since"),
+        EntryRow.outcome != Outcome.NOT_APPLIED.value,
     )
+    .group_by(EntryRow.path)
+)
+"""The newest change time since ``since`` of each of ``paths`` that has one, built once
+at import and run with ``paths`` (a list of path texts) and
+``since``: the sheet markers ask it on every sheet page, and building the statement there
+cost more than the database's own work (bench/PROFILE.md)."""
 
 
 def change_set(change_set_id: str) -> Select[EntryRow]:

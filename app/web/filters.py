@@ -35,14 +35,19 @@ def exact(moment: datetime | None) -> str:
     return moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC") if moment else ""
 
 
+TIME_TAG = Markup('<time datetime="%s" title="%s UTC">%s</time>')
+
+
 def time_tag(moment: datetime | None) -> Markup:
     """A moment as "3 min ago" in a ``<time>`` element, with the exact time on hover and
     for machines; nothing for no moment. (The ``time_ago`` macro; a function, so a
     100-row table does not pay 100 macro calls for it.)"""
     if not moment:
         return Markup("")
-    tag = Markup('<time datetime="{}" title="{}">{}</time>')
-    return tag.format(moment.isoformat(), exact(moment), ago(moment))
+    # Markup %, not Markup.format (string.Formatter made this tag half of a 100-row
+    # table's rendering time); the title is exact() from isoformat, cheaper than strftime.
+    title = moment.astimezone(UTC).isoformat(" ", "seconds")[:19]
+    return TIME_TAG % (moment.isoformat(), title, ago(moment))
 
 
 def filesize(size: int | None) -> str:
