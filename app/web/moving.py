@@ -190,15 +190,19 @@ def copied_then_deleted(planned: Move) -> tuple[ApplyReport, ApplyReport | None]
     copy = plan_view.apply_plan(planned.copy_plan, planned.destination.parent, Source.UI)
     if not planned.move or any(r.status not in DONE for r in copy.results):
         return copy, None
-    return copy, plan_view.apply_plan(planned.delete_plan, planned.source.parent, Source.UI)
+    source = planned.source.parent
+    return copy, plan_view.apply_plan(planned.delete_plan, source, Source.UI, copy.change_set)
 
 
 def report(planned: Move, reports: tuple[ApplyReport, ApplyReport | None]) -> Response:
     """One report of the copy and (for a move) the delete, or why the source was kept."""
     copy, delete = reports
     later = delete or ApplyReport((), "")
-    sets = " ".join(s for s in (copy.change_set, later.change_set) if s)
-    both = ApplyReport(copy.results + later.results, sets, copy.not_recorded + later.not_recorded)
+    both = ApplyReport(
+        copy.results + later.results,
+        copy.change_set or later.change_set,
+        copy.not_recorded + later.not_recorded,
+    )
     kept = planned.move and delete is None
     return plan_view.report_page(
         "Move" if planned.move else "Copy",

@@ -147,10 +147,12 @@ def fingerprint(changes: Plan) -> str:
     return digest.hexdigest()
 
 
-def target(root: PropertyPath, source: Source) -> Target:
-    """Where this request applies a plan: the pages' save lock, the journal, this login."""
+def target(root: PropertyPath, source: Source, change_set: str = "") -> Target:
+    """Where this request applies a plan: the pages' save lock, the journal, this login
+    (under ``change_set`` when given, else a new one)."""
     journal = services().journal
-    return Target(cd().properties, root, save_lock, journal, journaling.actor(), source)
+    actor = journaling.actor()
+    return Target(cd().properties, root, save_lock, journal, actor, source, change_set=change_set)
 
 
 def apply_unchanged(
@@ -166,11 +168,14 @@ def apply_unchanged(
     return apply_plan(changes, root, source)
 
 
-def apply_plan(changes: Plan, root: PropertyPath, source: Source) -> ApplyReport:
-    """Apply ``changes`` under ``root`` for this login (an empty plan writes nothing)."""
+def apply_plan(
+    changes: Plan, root: PropertyPath, source: Source, change_set: str = ""
+) -> ApplyReport:
+    """Apply ``changes`` under ``root`` for this login (an empty plan writes nothing),
+    journaled under ``change_set`` when given (a move's delete joins its copy's set)."""
     if not changes.operations:
         return ApplyReport((), "")
-    return apply(changes, target(root, source))
+    return apply(changes, target(root, source, change_set))
 
 
 @dataclass(frozen=True)

@@ -8,9 +8,11 @@ import re
 import pytest
 import requests
 
+from app.cloudbees import PropertyPath
 from tests.changes_web.conftest import Grow, form_of
 from tests.support.client import Client
 from tests.support.servers import EmulatorProcess
+from tests.web.conftest import services_of
 
 
 def post_preview(admin: Client, source: str, destination: str, mode: str) -> requests.Response:
@@ -61,6 +63,11 @@ def test_move_a_sheet_deletes_the_source_after_the_copy(
     assert report.status_code == 200 and "<strong>5</strong> applied" in report.text
     assert emulator.value(f"/projects/{other}/conf/db/pool") == "4"
     assert not exists(emulator, f"/projects/{project}/deploy")
+    journal = services_of(admin.dash).journal
+    copied = journal.history(PropertyPath.parse(f"/projects/{other}/conf/db/pool")).items[0]
+    deleted = journal.history(PropertyPath.parse(f"/projects/{project}/deploy")).items[0]
+    assert copied.change_set and deleted.change_set == copied.change_set  # one move, one set
+    assert len(journal.change_set(copied.change_set)) == 5  # the 5 applied: 4 creates, 1 delete
 
 
 def test_a_move_whose_copy_fails_keeps_the_source(admin: Client, emulator: EmulatorProcess) -> None:
