@@ -53,9 +53,9 @@ def new_run_id() -> str:
 
 
 @dataclass(frozen=True)
-class NewRun:
-    """What a run starts with: its owner, root, the page's wording, size, worker, change
-    set and the CloudBees CD session it writes with (stored as a SHA-256 only)."""
+class RunAbout:
+    """What a run is about, stored when it starts and shown on its page: its owner, root,
+    the page's wording and its size (operations)."""
 
     actor: Actor
     root: str
@@ -64,24 +64,24 @@ class NewRun:
     back_url: str
     back_label: str
     total: int
+
+
+@dataclass(frozen=True)
+class NewRun(RunAbout):
+    """What a run starts with: what it is about, its worker, change set and the CloudBees
+    CD session it writes with (stored as a SHA-256 only)."""
+
     worker: str
     change_set: str
     session_id: str
 
 
-@dataclass(frozen=True)
-class RunRecord:
+@dataclass(frozen=True, kw_only=True)
+class RunRecord(RunAbout):
     """One run as stored; ``counts`` has one entry per name of ``COUNTED``; ``report`` is
     the JSON the runner left when it ended (``None`` while running or when interrupted)."""
 
     id: str
-    actor: Actor
-    root: str
-    source: str
-    heading: str
-    back_url: str
-    back_label: str
-    total: int
     counts: Mapping[str, int]
     state: RunState
     worker: str

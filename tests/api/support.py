@@ -5,12 +5,14 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
 
 import requests
 
 from tests.support.client import Client
-from tests.support.servers import DashboardThread, csrf_from
+from tests.support.servers import DashboardThread, EmulatorProcess, csrf_from
 
 NEW_KEY = re.compile(r'class="new-key"[^>]*value="([^"]+)"')
 
@@ -80,3 +82,41 @@ class Api:
 
     def delete(self, path: str, **kwargs: Any) -> requests.Response:
         return self.call("DELETE", path, **kwargs)
+
+
+@dataclass(frozen=True)
+class ApiOnEmulator:
+    """A key's ``Api`` on one dashboard and the emulator (of its own) behind it: the tests
+    that steer the emulator while an API write runs build on it."""
+
+    PREFIX: ClassVar[str] = "api"
+    """The name prefix of the projects ``path`` makes."""
+
+    dash: DashboardThread
+    api: Api
+    emulator: EmulatorProcess
+
+    def path(self, name: str, **values: str) -> str:
+        """``name`` in a new project holding ``values``."""
+        return f"/projects/{self.emulator.new_project(self.PREFIX, **values)}/{name}"
+
+    def path_of(self, write: ApiWrite) -> str:
+        """The path ``write`` writes, in a new project holding its ``values``."""
+        return self.path(write.name, **write.values)
+
+
+@dataclass(frozen=True)
+class ApiWrite:
+    """One API write, for the cases of a parametrized test: ``method`` on ``collection``
+    (``/properties`` or ``/sheets``) and the path of ``name`` in a new project holding
+    ``values``, with the JSON ``body``."""
+
+    method: str
+    collection: str
+    name: str
+    values: Mapping[str, str] = field(default_factory=dict)
+    body: dict[str, str] | None = None
+
+    def call(self, api: Api, path: str) -> requests.Response:
+        """Send the write of ``path`` (made by ``ApiOnEmulator.path_of``) with ``api``."""
+        return api.call(self.method, self.collection + path, json=self.body)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 
 import pytest
 import redis
@@ -16,7 +17,7 @@ import requests
 
 from app.journal import Action
 from tests.api.conftest import DATA_KEY
-from tests.api.support import Api, make_key
+from tests.api.support import Api, ApiOnEmulator, ApiWrite, make_key
 from tests.conftest import DashboardFactory
 from tests.reliability.test_save_locks import lock_keys
 from tests.support.client import Client
@@ -71,11 +72,37 @@ def lose_lock_at(
     return answers[0]
 
 
-def lose_lock_during_read(
-    emulator: EmulatorProcess, redis_url: str, path: str, send: Callable[[], requests.Response]
-) -> requests.Response:
-    """``lose_lock_at`` the write's read of ``path``: before anything is written."""
-    return lose_lock_at(emulator, redis_url, ("GET", path), send)
+@dataclass(frozen=True)
+class Lease(ApiOnEmulator):
+    """Sends API writes of one dashboard that lose their save lock on the way."""
+
+    PREFIX = "lease"
+    redis_url: str
+
+    def lose_at(
+        self,
+        call: tuple[str, str],
+        send: Callable[[], requests.Response],
+        meanwhile: Callable[[], None] = lambda: None,
+    ) -> requests.Response:
+        """``lose_lock_at`` the write's ``call`` (method, path)."""
+        return lose_lock_at(self.emulator, self.redis_url, call, send, meanwhile)
+
+    def lose_during_read(
+        self, path: str, send: Callable[[], requests.Response]
+    ) -> requests.Response:
+        """``lose_lock_at`` the write's read of ``path``: before anything is written."""
+        return self.lose_at(("GET", path), send)
+
+
+@pytest.fixture
+def lease(
+    redis_api: tuple[DashboardThread, Api],
+    redis_server: RedisProcess,
+    fresh_emulator: EmulatorProcess,
+) -> Lease:
+    dash, api = redis_api
+    return Lease(dash, api, fresh_emulator, redis_server.url)
 
 
 def refused(answer: requests.Response) -> str:
@@ -84,110 +111,74 @@ def refused(answer: requests.Response) -> str:
     error = answer.json()["error"]
     assert error["code"] == "Conflict"
     assert "save lock" in error["message"] and "nothing was written" in error["message"]
+    assert "send the request again" in error["message"]
     return str(error["message"])
 
 
-def test_a_put_whose_lock_ran_out_writes_nothing(
-    redis_api: tuple[DashboardThread, Api],
-    redis_server: RedisProcess,
-    fresh_emulator: EmulatorProcess,
+def test_a_put_whose_lock_ran_out_writes_nothing(lease: Lease) -> None:
+    path = lease.path("v", v="before")
+    send = lambda: lease.api.put("/properties" + path, json={"value": "after"})  # noqa: E731
+    refused(lease.lose_during_read(path, send))
+    assert lease.emulator.value(path) == "before"
+    assert entries_of(lease.dash, path) == []  # nothing written, nothing journaled
+    again = lease.api.put("/properties" + path, json={"value": "after"})
+    assert again.status_code == 200 and lease.emulator.value(path) == "after"
+
+
+@pytest.mark.parametrize(
+    ("write", "left"),
+    [
+        pytest.param(ApiWrite("PUT", "/properties", "new", body={"value": "v"}), None, id="create"),
+        pytest.param(ApiWrite("DELETE", "/properties", "v", {"v": "kept"}), "kept", id="delete"),
+        pytest.param(
+            ApiWrite("PUT", "/sheets", "sheet", body={"description": "d"}), None, id="sheet"
+        ),
+    ],
+)
+def test_a_write_whose_lock_ran_out_writes_nothing(
+    lease: Lease, write: ApiWrite, left: str | None
 ) -> None:
-    dash, api = redis_api
-    path = f"/projects/{fresh_emulator.new_project('lease', v='before')}/v"
-    send = lambda: api.put("/properties" + path, json={"value": "after"})  # noqa: E731
-    answer = lose_lock_during_read(fresh_emulator, redis_server.url, path, send)
-    assert "send the request again" in refused(answer)
-    assert fresh_emulator.value(path) == "before"
-    assert entries_of(dash, path) == []  # nothing written, nothing journaled
-    again = api.put("/properties" + path, json={"value": "after"})
-    assert again.status_code == 200 and fresh_emulator.value(path) == "after"
-
-
-def test_a_create_whose_lock_ran_out_creates_nothing(
-    redis_api: tuple[DashboardThread, Api],
-    redis_server: RedisProcess,
-    fresh_emulator: EmulatorProcess,
-) -> None:
-    dash, api = redis_api
-    path = f"/projects/{fresh_emulator.new_project('lease')}/new"
-    send = lambda: api.put("/properties" + path, json={"value": "v"})  # noqa: E731
-    refused(lose_lock_during_read(fresh_emulator, redis_server.url, path, send))
-    assert api.get("/properties" + path).status_code == 404
-    assert entries_of(dash, path) == []
-
-
-def test_a_delete_whose_lock_ran_out_deletes_nothing(
-    redis_api: tuple[DashboardThread, Api],
-    redis_server: RedisProcess,
-    fresh_emulator: EmulatorProcess,
-) -> None:
-    dash, api = redis_api
-    path = f"/projects/{fresh_emulator.new_project('lease', v='kept')}/v"
-    send = lambda: api.delete("/properties" + path)  # noqa: E731
-    refused(lose_lock_during_read(fresh_emulator, redis_server.url, path, send))
-    assert fresh_emulator.value(path) == "kept"
-    assert entries_of(dash, path) == []
-
-
-def test_a_sheet_whose_lock_ran_out_is_not_made(
-    redis_api: tuple[DashboardThread, Api],
-    redis_server: RedisProcess,
-    fresh_emulator: EmulatorProcess,
-) -> None:
-    dash, api = redis_api
-    path = f"/projects/{fresh_emulator.new_project('lease')}/sheet"
-    send = lambda: api.put("/sheets" + path, json={"description": "d"})  # noqa: E731
-    refused(lose_lock_during_read(fresh_emulator, redis_server.url, path, send))
-    assert api.get("/properties" + path).status_code == 404
-    assert entries_of(dash, path) == []
+    """``left``: the value the property still holds; None where it still does not exist."""
+    path = lease.path_of(write)
+    refused(lease.lose_during_read(path, lambda: write.call(lease.api, path)))
+    if left is None:
+        assert lease.api.get("/properties" + path).status_code == 404
+    else:
+        assert lease.emulator.value(path) == left
+    assert entries_of(lease.dash, path) == []
 
 
 # -- lost while writing: the write landed; the answer says whether it still stands -------
-def test_a_put_whose_lock_ran_out_while_writing_reads_back_its_change(
-    redis_api: tuple[DashboardThread, Api],
-    redis_server: RedisProcess,
-    fresh_emulator: EmulatorProcess,
-) -> None:
-    dash, api = redis_api
-    path = f"/projects/{fresh_emulator.new_project('lease', v='before')}/v"
-    send = lambda: api.put("/properties" + path, json={"value": "after"})  # noqa: E731
-    answer = lose_lock_at(fresh_emulator, redis_server.url, ("PUT", path), send)
+def test_a_put_whose_lock_ran_out_while_writing_reads_back_its_change(lease: Lease) -> None:
+    path = lease.path("v", v="before")
+    send = lambda: lease.api.put("/properties" + path, json={"value": "after"})  # noqa: E731
+    answer = lease.lose_at(("PUT", path), send)
     assert answer.status_code == 200, answer.text
     assert answer.json()["property"]["value"] == "after"
-    assert answer.headers["ETag"] == api.get("/properties" + path).headers["ETag"]
-    assert [e.after and e.after.value for e in entries_of(dash, path)] == ["after"]
+    assert answer.headers["ETag"] == lease.api.get("/properties" + path).headers["ETag"]
+    assert [e.after and e.after.value for e in entries_of(lease.dash, path)] == ["after"]
 
 
-def test_a_put_replaced_after_its_lock_ran_out_is_a_conflict(
-    redis_api: tuple[DashboardThread, Api],
-    redis_server: RedisProcess,
-    fresh_emulator: EmulatorProcess,
-) -> None:
+def test_a_put_replaced_after_its_lock_ran_out_is_a_conflict(lease: Lease) -> None:
     # Another writer (straight at the server) lands after this write and before its
     # read-back: the answer must not claim the property holds this write.
-    dash, api = redis_api
-    path = f"/projects/{fresh_emulator.new_project('lease', v='before')}/v"
-    send = lambda: api.put("/properties" + path, json={"value": "mine"})  # noqa: E731
-    theirs = lambda: fresh_emulator.put_value(path, "theirs")  # noqa: E731
-    answer = lose_lock_at(fresh_emulator, redis_server.url, ("PUT", path), send, theirs)
+    path = lease.path("v", v="before")
+    send = lambda: lease.api.put("/properties" + path, json={"value": "mine"})  # noqa: E731
+    theirs = lambda: lease.emulator.put_value(path, "theirs")  # noqa: E731
+    answer = lease.lose_at(("PUT", path), send, theirs)
     assert answer.status_code == 409, answer.text
     error = answer.json()["error"]
     assert error["code"] == "Conflict" and error["message"].startswith("Written, but")
     assert "another write" in error["message"]
-    assert fresh_emulator.value(path) == "theirs"
-    values = [e.after and e.after.value for e in entries_of(dash, path)]
+    assert lease.emulator.value(path) == "theirs"
+    values = [e.after and e.after.value for e in entries_of(lease.dash, path)]
     assert values == ["mine", "theirs"]  # this write, then the other one seen by the read-back
 
 
-def test_a_delete_whose_lock_ran_out_while_deleting_is_204_when_gone(
-    redis_api: tuple[DashboardThread, Api],
-    redis_server: RedisProcess,
-    fresh_emulator: EmulatorProcess,
-) -> None:
-    dash, api = redis_api
-    path = f"/projects/{fresh_emulator.new_project('lease', v='doomed')}/v"
-    send = lambda: api.delete("/properties" + path)  # noqa: E731
-    answer = lose_lock_at(fresh_emulator, redis_server.url, ("DELETE", path), send)
+def test_a_delete_whose_lock_ran_out_while_deleting_is_204_when_gone(lease: Lease) -> None:
+    path = lease.path("v", v="doomed")
+    send = lambda: lease.api.delete("/properties" + path)  # noqa: E731
+    answer = lease.lose_at(("DELETE", path), send)
     assert answer.status_code == 204, answer.text
-    assert api.get("/properties" + path).status_code == 404
-    assert [e.action for e in entries_of(dash, path)] == [Action.DELETE]
+    assert lease.api.get("/properties" + path).status_code == 404
+    assert [e.action for e in entries_of(lease.dash, path)] == [Action.DELETE]

@@ -7,12 +7,15 @@ late), with the helpers of the pages' tests (tests/web/test_history_unknown.py).
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from typing import Any
+
 import pytest
 import requests
 
 from app.journal import Action, Entry, Outcome, Source
 from tests.api.conftest import DATA_KEY
-from tests.api.support import Api, make_key
+from tests.api.support import Api, ApiOnEmulator, ApiWrite, make_key
 from tests.conftest import DashboardFactory
 from tests.support.client import Client
 from tests.support.servers import DashboardThread, EmulatorProcess, wait_until
@@ -48,9 +51,44 @@ def api(slow: DashboardThread) -> Api:
     return api
 
 
-def only_entry(dash: DashboardThread, path: str) -> Entry:
-    (found,) = [e for e in entries_of(dash, path) if e.source is Source.API]
-    return found
+@dataclass(frozen=True)
+class Late(ApiOnEmulator):
+    """Sends API writes whose upstream write is answered late, and reads their journal."""
+
+    PREFIX = "late"
+
+    def send(
+        self,
+        method: str,
+        url: str,
+        write: str,
+        read_back_ms: int,
+        **kwargs: Any,
+    ) -> requests.Response:
+        """Call the API (``method`` on ``url``: a collection and a path); its read of the
+        path is answered after 1 s, its upstream ``write`` (POST /properties for a create,
+        else ``write`` on the path) lands ``LATE``, and the read-back after it is answered
+        after ``read_back_ms``."""
+        path = url.removeprefix("/properties").removeprefix("/sheets")
+        target = "/properties" if write == "POST" else path
+        return steered(
+            self.emulator,
+            lambda: self.api.call(method, url, **kwargs),
+            1000,
+            ("GET", path, LATE),
+            (write, target, read_back_ms),
+        )
+
+    def journaled(self, path: str, action: Action, outcome: Outcome) -> Entry:
+        """The one API entry of ``path``, checked to be ``action`` with ``outcome``."""
+        (found,) = [e for e in entries_of(self.dash, path) if e.source is Source.API]
+        assert (found.action, found.outcome) == (action, outcome)
+        return found
+
+
+@pytest.fixture
+def late(slow: DashboardThread, api: Api, fresh_emulator: EmulatorProcess) -> Late:
+    return Late(slow, api, fresh_emulator)
 
 
 def unavailable(answer: requests.Response) -> str:
@@ -61,166 +99,109 @@ def unavailable(answer: requests.Response) -> str:
     return str(error["message"])
 
 
-# -- PUT: create ---------------------------------------------------------------------------
-def test_a_create_answered_late_that_landed_is_created(
-    slow: DashboardThread, api: Api, fresh_emulator: EmulatorProcess
-) -> None:
-    path = f"/projects/{fresh_emulator.new_project('late')}/made"
-    answer = steered(
-        fresh_emulator,
-        lambda: api.put("/properties" + path, json={"value": "v1", "description": "d"}),
-        1000,
-        ("GET", path, LATE),
-        ("POST", "/properties", AFTER_IT_LANDS),
-    )
+# -- landed: the ordinary success answer ----------------------------------------------------
+def test_a_create_answered_late_that_landed_is_created(late: Late) -> None:
+    path = late.path("made")
+    body = {"value": "v1", "description": "d"}
+    answer = late.send("PUT", "/properties" + path, "POST", AFTER_IT_LANDS, json=body)
     assert answer.status_code == 201, answer.text
     assert answer.json()["property"]["value"] == "v1"
-    assert answer.headers["ETag"] == api.get("/properties" + path).headers["ETag"]
-    entry = only_entry(slow, path)
-    assert entry.action is Action.CREATE and entry.outcome is Outcome.DONE
-    assert entry.modify_time is not None
+    assert answer.headers["ETag"] == late.api.get("/properties" + path).headers["ETag"]
+    assert late.journaled(path, Action.CREATE, Outcome.DONE).modify_time is not None
 
 
-def test_a_create_answered_late_that_did_not_land_says_nothing_was_written(
-    slow: DashboardThread, api: Api, fresh_emulator: EmulatorProcess
-) -> None:
-    # Into a sheet that does not exist: the late create fails there, so it never lands.
-    path = f"/projects/{fresh_emulator.new_project('late')}/no-such-sheet/never"
-    answer = steered(
-        fresh_emulator,
-        lambda: api.put("/properties" + path, json={"value": "v1"}),
-        1000,
-        ("GET", path, LATE),
-        ("POST", "/properties", BEFORE_IT_LANDS),
-    )
-    message = unavailable(answer)
-    assert "nothing was written so far" in message and "did not answer" in message
-    entry = only_entry(slow, path)
-    assert entry.action is Action.CREATE and entry.outcome is Outcome.NOT_APPLIED
-
-
-# -- PUT: modify ---------------------------------------------------------------------------
-def test_a_change_answered_late_that_landed_is_changed(
-    slow: DashboardThread, api: Api, fresh_emulator: EmulatorProcess
-) -> None:
-    path = f"/projects/{fresh_emulator.new_project('late', v='before')}/v"
-    etag = api.get("/properties" + path).headers["ETag"]
-    answer = steered(
-        fresh_emulator,
-        lambda: api.put("/properties" + path, json={"value": "after"}, headers={"If-Match": etag}),
-        1000,
-        ("GET", path, LATE),
-        ("PUT", path, AFTER_IT_LANDS),
+def test_a_change_answered_late_that_landed_is_changed(late: Late) -> None:
+    path = late.path("v", v="before")
+    etag = late.api.get("/properties" + path).headers["ETag"]
+    answer = late.send(
+        "PUT",
+        "/properties" + path,
+        "PUT",
+        AFTER_IT_LANDS,
+        json={"value": "after"},
+        headers={"If-Match": etag},
     )
     assert answer.status_code == 200, answer.text
     assert answer.json()["property"]["value"] == "after"
-    assert answer.headers["ETag"] == api.get("/properties" + path).headers["ETag"] != etag
-    entry = only_entry(slow, path)
-    assert entry.action is Action.MODIFY and entry.outcome is Outcome.DONE
+    assert answer.headers["ETag"] == late.api.get("/properties" + path).headers["ETag"] != etag
+    late.journaled(path, Action.MODIFY, Outcome.DONE)
 
 
-def test_a_change_answered_late_not_landed_yet_says_so_then_lands(
-    slow: DashboardThread, api: Api, fresh_emulator: EmulatorProcess
-) -> None:
-    path = f"/projects/{fresh_emulator.new_project('late', v='before')}/v"
-    answer = steered(
-        fresh_emulator,
-        lambda: api.put("/properties" + path, json={"value": "after"}),
-        1000,
-        ("GET", path, LATE),
-        ("PUT", path, BEFORE_IT_LANDS),
-    )
-    message = unavailable(answer)
-    assert "nothing was written so far" in message and "may still land" in message
-    assert only_entry(slow, path).outcome is Outcome.NOT_APPLIED
-    assert wait_until(lambda: fresh_emulator.value(path) == "after")  # the late write
-
-
-def test_a_change_whose_read_back_fails_cannot_be_confirmed_until_the_next_read(
-    slow: DashboardThread, api: Api, fresh_emulator: EmulatorProcess
-) -> None:
-    path = f"/projects/{fresh_emulator.new_project('late', v='before')}/v"
-    answer = steered(
-        fresh_emulator,
-        lambda: api.put("/properties" + path, json={"value": "after"}),
-        1000,
-        ("GET", path, LATE),
-        ("PUT", path, LATE),  # the read-back times out too
-    )
-    fresh_emulator.set_latency(0)
-    message = unavailable(answer)
-    assert "cannot be confirmed" in message and "reading it back failed too" in message
-    pending = only_entry(slow, path)
-    assert pending.outcome is Outcome.UNKNOWN and pending.source is Source.API
-    assert wait_until(lambda: fresh_emulator.value(path) == "after")
-    assert api.get("/properties" + path).status_code == 200  # the next read settles it
-    settled = only_entry(slow, path)
-    assert settled.id == pending.id and settled.outcome is Outcome.DONE
-
-
-# -- DELETE --------------------------------------------------------------------------------
-def test_a_delete_answered_late_that_landed_is_204(
-    slow: DashboardThread, api: Api, fresh_emulator: EmulatorProcess
-) -> None:
-    path = f"/projects/{fresh_emulator.new_project('late', doomed='v1')}/doomed"
-    answer = steered(
-        fresh_emulator,
-        lambda: api.delete("/properties" + path),
-        1000,
-        ("GET", path, LATE),
-        ("DELETE", path, AFTER_IT_LANDS),
-    )
+def test_a_delete_answered_late_that_landed_is_204(late: Late) -> None:
+    path = late.path("doomed", doomed="v1")
+    answer = late.send("DELETE", "/properties" + path, "DELETE", AFTER_IT_LANDS)
     assert answer.status_code == 204, answer.text
-    assert api.get("/properties" + path).status_code == 404
-    entry = only_entry(slow, path)
-    assert entry.action is Action.DELETE and entry.outcome is Outcome.DONE
+    assert late.api.get("/properties" + path).status_code == 404
+    late.journaled(path, Action.DELETE, Outcome.DONE)
 
 
-def test_a_delete_answered_late_still_there_says_nothing_was_deleted_so_far(
-    slow: DashboardThread, api: Api, fresh_emulator: EmulatorProcess
-) -> None:
-    path = f"/projects/{fresh_emulator.new_project('late', stubborn='v1')}/stubborn"
-    answer = steered(
-        fresh_emulator,
-        lambda: api.delete("/properties" + path),
-        1000,
-        ("GET", path, LATE),
-        ("DELETE", path, BEFORE_IT_LANDS),
-    )
-    assert "nothing was written so far" in unavailable(answer)
-    entry = only_entry(slow, path)
-    assert entry.action is Action.DELETE and entry.outcome is Outcome.NOT_APPLIED
-
-
-# -- PUT sheet -----------------------------------------------------------------------------
-def test_a_sheet_answered_late_that_landed_is_created(
-    slow: DashboardThread, api: Api, fresh_emulator: EmulatorProcess
-) -> None:
-    path = f"/projects/{fresh_emulator.new_project('late')}/made"
-    answer = steered(
-        fresh_emulator,
-        lambda: api.put("/sheets" + path, json={"description": "a sheet"}),
-        1000,
-        ("GET", path, LATE),
-        ("POST", "/properties", AFTER_IT_LANDS),
-    )
+def test_a_sheet_answered_late_that_landed_is_created(late: Late) -> None:
+    path = late.path("made")
+    body = {"description": "a sheet"}
+    answer = late.send("PUT", "/sheets" + path, "POST", AFTER_IT_LANDS, json=body)
     assert answer.status_code == 201, answer.text
     made = answer.json()["property"]
     assert (made["kind"], made["description"]) == ("sheet", "a sheet")
-    entry = only_entry(slow, path)
-    assert entry.action is Action.CREATE and entry.outcome is Outcome.DONE
+    late.journaled(path, Action.CREATE, Outcome.DONE)
 
 
-def test_a_sheet_answered_late_that_did_not_land_says_nothing_was_written(
-    slow: DashboardThread, api: Api, fresh_emulator: EmulatorProcess
+# -- not landed so far, or not confirmable: 503 saying which ---------------------------------
+@pytest.mark.parametrize(
+    ("write", "upstream", "action", "says", "lands_as"),
+    [
+        # Into a sheet that does not exist: the late create fails there, so it never lands.
+        pytest.param(
+            ApiWrite("PUT", "/properties", "no-such-sheet/never", body={"value": "v1"}),
+            "POST", Action.CREATE, ("did not answer",), None, id="create",
+        ),
+        pytest.param(
+            ApiWrite("PUT", "/properties", "v", {"v": "before"}, {"value": "after"}),
+            "PUT", Action.MODIFY, ("may still land",), "after", id="change",
+        ),
+        pytest.param(
+            ApiWrite("DELETE", "/properties", "stubborn", {"stubborn": "v1"}),
+            "DELETE", Action.DELETE, (), None, id="delete",
+        ),
+        pytest.param(
+            ApiWrite("PUT", "/sheets", "no-such-sheet/never", body={"description": "a sheet"}),
+            "POST", Action.CREATE, (), None, id="sheet",
+        ),
+    ],
+)  # fmt: skip
+def test_a_write_answered_late_that_did_not_land_says_nothing_was_written(
+    late: Late,
+    write: ApiWrite,
+    upstream: str,
+    action: Action,
+    says: tuple[str, ...],
+    lands_as: str | None,
 ) -> None:
-    path = f"/projects/{fresh_emulator.new_project('late')}/no-such-sheet/never"
-    answer = steered(
-        fresh_emulator,
-        lambda: api.put("/sheets" + path, json={"description": "a sheet"}),
-        1000,
-        ("GET", path, LATE),
-        ("POST", "/properties", BEFORE_IT_LANDS),
-    )
-    assert "nothing was written so far" in unavailable(answer)
-    assert only_entry(slow, path).outcome is Outcome.NOT_APPLIED
+    """``upstream``: the method of the upstream write; ``says``: what the message says
+    besides that nothing was written so far; ``lands_as``: the value the late write
+    leaves, where it lands later."""
+    path = late.path_of(write)
+    url = write.collection + path
+    answer = late.send(write.method, url, upstream, BEFORE_IT_LANDS, json=write.body)
+    message = unavailable(answer)
+    for phrase in ("nothing was written so far", *says):
+        assert phrase in message
+    late.journaled(path, action, Outcome.NOT_APPLIED)
+    if lands_as is not None:  # the late write
+        assert wait_until(lambda: late.emulator.value(path) == lands_as)
+
+
+def test_a_change_whose_read_back_fails_cannot_be_confirmed_until_the_next_read(
+    late: Late,
+) -> None:
+    path = late.path("v", v="before")
+    # The read-back times out too.
+    answer = late.send("PUT", "/properties" + path, "PUT", LATE, json={"value": "after"})
+    late.emulator.set_latency(0)
+    message = unavailable(answer)
+    assert "cannot be confirmed" in message and "reading it back failed too" in message
+    pending = late.journaled(path, Action.MODIFY, Outcome.UNKNOWN)
+    assert pending.source is Source.API
+    assert wait_until(lambda: late.emulator.value(path) == "after")
+    assert late.api.get("/properties" + path).status_code == 200  # the next read settles it
+    settled = late.journaled(path, Action.MODIFY, Outcome.DONE)
+    assert settled.id == pending.id

@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from app.buildbot.local_master import LocalMaster
 from tests.buildbot.conftest import XSS_DESCRIPTION
-from tests.e2e.conftest import goto, gunicorn_dashboard, submit_login, wait_ready, watching
+from tests.e2e.conftest import follow, goto, gunicorn_dashboard, submit_login, watching
 from tests.support.buildbot import MasterAPI
 from tests.support.servers import EmulatorProcess
 
@@ -25,9 +25,7 @@ def filter_builds(page: Any, result: str, completion: str) -> None:
     """Choose ``result`` and ``completion`` in the builder's filters and press Filter."""
     page.get_by_label("Result").select_option(result)
     page.get_by_label("Completion").select_option(completion)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Filter").click()
-    wait_ready(page)
+    follow(page, page.get_by_role("button", name="Filter"))
 
 
 def state_of(page: Any, name: str) -> Any:
@@ -51,9 +49,7 @@ def test_filter_a_builders_builds_and_compare_two_builds(
         expect(page.get_by_role("heading", name="Builders")).to_be_visible()
         hello = page.locator("#builders tbody tr", has_text=XSS_DESCRIPTION)  # as text
         expect(hello.get_by_role("link", name=f"#{second}", exact=True)).to_be_visible()
-        with page.expect_navigation():
-            hello.get_by_role("link", name="hello", exact=True).click()
-        wait_ready(page)
+        follow(page, hello.get_by_role("link", name="hello", exact=True))
         expect(page).to_have_url(re.compile(r"/buildbot/builders/hello/$"))
 
         builds = page.locator("#builds tbody")
@@ -70,21 +66,15 @@ def test_filter_a_builders_builds_and_compare_two_builds(
         numbers = [int(n.lstrip("#")) for n in builds.locator("td:first-child a").all_inner_texts()]
         assert numbers[:2] == [second, first], numbers  # newest first
         expect(builds.locator("tr", has_text=f"#{second}")).to_contain_text("success")
-        with page.expect_navigation():
-            page.get_by_role("link", name="Clear").click()
-        wait_ready(page)
+        follow(page, page.get_by_role("link", name="Clear"))
         expect(page).to_have_url(re.compile(r"/buildbot/builders/hello/$"))
         expect(page.get_by_label("Result")).to_have_value("")
 
-        with page.expect_navigation():
-            builds.get_by_role("link", name=f"#{second}", exact=True).click()
-        wait_ready(page)
+        follow(page, builds.get_by_role("link", name=f"#{second}", exact=True))
         expect(page.get_by_role("heading", name=f"hello #{second}")).to_be_visible()
         expect(page.locator('tr[data-name="greeting"]')).to_contain_text(f"bye {word}")
         page.get_by_label("Compare with build").fill(str(first))
-        with page.expect_navigation():
-            page.get_by_role("button", name="Show").click()
-        wait_ready(page)
+        follow(page, page.get_by_role("button", name="Show"))
         expect(page).to_have_url(re.compile(rf"/builds/{second}\?compare={first}"))
         expect(page.get_by_role("heading", name=f"Compared with #{first}")).to_be_visible()
         for name, state in (("greeting", "differs"), ("loud", "differs"), ("count", "same")):
@@ -100,18 +90,16 @@ def test_filter_a_builders_builds_and_compare_two_builds(
         assert int(counted[1]) >= 3 and int(counted[2]) >= 2  # at least the rows above
 
         page.get_by_label("only differences").check()
-        with page.expect_navigation():
-            page.get_by_role("button", name="Show").click()
-        wait_ready(page)
+        follow(page, page.get_by_role("button", name="Show"))
         expect(page).to_have_url(re.compile(r"diff=1"))
         expect(page.get_by_label("only differences")).to_be_checked()
         expect(page.locator("#compare tbody tr[data-state=same]")).to_have_count(0)
         expect(state_of(page, "count")).to_have_count(0)
         expect(state_of(page, "greeting")).to_have_attribute("data-state", "differs")
 
-        with page.expect_navigation():
-            page.get_by_role("heading", name=f"Compared with #{first}").get_by_role("link").click()
-        wait_ready(page)
+        follow(
+            page, page.get_by_role("heading", name=f"Compared with #{first}").get_by_role("link")
+        )
         expect(page.get_by_role("heading", name=f"hello #{first}")).to_be_visible()
         expect(page.locator('tr[data-name="greeting"]')).to_contain_text(f"hi {word}")
         expect(page.locator('tr[data-name="flavour"]')).to_contain_text("spicy")

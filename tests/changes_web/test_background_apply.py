@@ -111,19 +111,16 @@ def test_polling_shows_the_progress_of_a_running_run(
     owner: Client, emulator: EmulatorProcess, small_dash: DashboardThread
 ) -> None:
     """The fragment a running run answers: the bar with its numbers, and the poll."""
-    from tests.changes_web.test_background_stop import paused_after_first
+    from tests.changes_web.test_background_stop import paused_import
 
     project = emulator.new_project("poll")
-    with paused_after_first() as pause:
-        run_id = started_run(apply_preview(owner, import_preview(owner, project, values(5))))
-        assert pause.reached.wait(10)
+    with paused_import(owner, project, 5) as run_id:
         fragment = owner.get(f"/changes/runs/{run_id}/status", htmx=True)
         assert fragment.status_code == 200 and "HX-Redirect" not in fragment.headers
         assert fragment.text.lstrip().startswith('<div id="run-status"')
         assert 'hx-trigger="every 1s"' in fragment.text
         assert re.search(r'<progress class="run-bar"[^>]* max="5"', fragment.text)
         assert "of 5 operations done" in fragment.text
-        pause.release.set()
     assert "<strong>5</strong> applied" in ended_report(owner, run_id)
 
 

@@ -98,6 +98,16 @@ def paused_after_first() -> Iterator[Pause]:
             pause.release.set()
 
 
+@contextmanager
+def paused_import(owner: Client, project: str, count: int) -> Iterator[str]:
+    """An import of ``count`` values into ``project`` started in the background and held
+    at its first result (``paused_after_first``): its run id."""
+    with paused_after_first() as pause:
+        run_id = started_run(apply_preview(owner, import_preview(owner, project, values(count))))
+        assert pause.reached.wait(10)
+        yield run_id
+
+
 def handle(run_id: str) -> background.Handle:
     """The run under way in this process (the dashboard runs in the test's process)."""
     found = background.active().get(run_id)
@@ -107,9 +117,7 @@ def handle(run_id: str) -> background.Handle:
 
 def test_a_cancel_takes_effect_between_operations(owner: Client, emulator: EmulatorProcess) -> None:
     project = emulator.new_project("cancel")
-    with paused_after_first() as pause:
-        run_id = started_run(apply_preview(owner, import_preview(owner, project, values(8))))
-        assert pause.reached.wait(10)
+    with paused_import(owner, project, 8) as run_id:
         cancelled = owner.hx("POST", f"/changes/runs/{run_id}/cancel")
         assert cancelled.headers["HX-Redirect"].endswith(f"/changes/runs/{run_id}")
         assert "Cancelling" in owner.get(f"/changes/runs/{run_id}").text
@@ -127,9 +135,7 @@ def test_a_logout_during_a_run_does_not_stop_it_and_waits_to_end_the_session(
     owner: Client, emulator: EmulatorProcess, small_dash: DashboardThread
 ) -> None:
     project = emulator.new_project("logout")
-    with paused_after_first() as pause:
-        run_id = started_run(apply_preview(owner, import_preview(owner, project, values(6))))
-        assert pause.reached.wait(10)
+    with paused_import(owner, project, 6) as run_id:
         emulator.reset_counts()
         assert owner.hx("POST", "/logout").status_code == 200
         assert emulator.requests_to("/sessions", "DELETE") == []  # deferred: the run needs it
@@ -146,9 +152,7 @@ def test_an_expired_login_does_not_stop_a_run(
     owner: Client, emulator: EmulatorProcess, small_dash: DashboardThread, clock: Clock
 ) -> None:
     project = emulator.new_project("expired")
-    with paused_after_first() as pause:
-        run_id = started_run(apply_preview(owner, import_preview(owner, project, values(5))))
-        assert pause.reached.wait(10)
+    with paused_import(owner, project, 5) as run_id:
         emulator.reset_counts()
         services: Services = small_dash.app.extensions["propdesk"]
         clock.advance(services.login_state.idle_timeout + services.login_state.touch_every + 1)
@@ -167,9 +171,7 @@ def test_a_stopping_worker_marks_its_runs_interrupted(
     owner: Client, emulator: EmulatorProcess
 ) -> None:
     project = emulator.new_project("stop")
-    with paused_after_first() as pause:
-        run_id = started_run(apply_preview(owner, import_preview(owner, project, values(6))))
-        assert pause.reached.wait(10)
+    with paused_import(owner, project, 6) as run_id:
         assert background.interrupt_running(wait=0.2) == 1  # worker_exit's call
         assert "Interrupted after" in owner.get(f"/changes/runs/{run_id}").text
     wait_until(lambda: run_id not in background.active(), timeout=30)
@@ -280,9 +282,7 @@ def test_a_stop_never_falls_between_a_delete_and_its_re_create(
         )
     )
     root = PropertyPath.project(emulator.new_project("pair"))
-    locks = EditLocks(folder=tmp_path / "locks")
-    lock = lambda path: locks.hold(str(path), lease=30)  # noqa: E731
-    target = Target(cd.properties, root, lock, None, Actor("admin", ""))
+    target = local_target(cd, root, tmp_path)
     store = RunStore(Database(f"sqlite:///{tmp_path / 'runs.sqlite3'}"))
     handle = background.Handle("run", background.Job((background.Step(plan, root),), target, cd),
                                store, "set")  # fmt: skip
@@ -304,13 +304,32 @@ def test_another_replica_shows_and_cancels_a_run(
     }
     first, second = Client(make_dashboard(**shared)), Client(make_dashboard(**shared))
     project = emulator.new_project("replica")
-    with paused_after_first() as pause:
-        run_id = started_run(apply_preview(first, import_preview(first, project, values(6))))
-        assert pause.reached.wait(10)
+    with paused_import(first, project, 6) as run_id:
         assert "Import: applying</h1>" in second.get(f"/changes/runs/{run_id}").text
         assert second.hx("POST", f"/changes/runs/{run_id}/cancel").status_code == 200
         assert wait_until(lambda: handle(run_id).cancel.is_set(), timeout=5)
     assert "Cancelled at your request after 1 of 6" in ended_report(second, run_id)
+
+
+def local_target(cd: CloudBeesClient, root: PropertyPath, tmp_path: Path) -> Target:
+    """Where a run made in the test writes: under ``root`` as admin, with save locks in a
+    folder of ``tmp_path``."""
+    locks = EditLocks(folder=tmp_path / "locks")
+    lock = lambda path: locks.hold(str(path), lease=30)  # noqa: E731
+    return Target(cd.properties, root, lock, None, Actor("admin", ""))
+
+
+def create_a(cd: CloudBeesClient, root: PropertyPath, tmp_path: Path) -> background.Job:
+    """A job of one operation: create the value ``a`` = 1 under ``root``."""
+    plan = Plan((Operation(Action.CREATE, ("a",), None, State(False, "1")),))
+    return background.Job((background.Step(plan, root),), local_target(cd, root, tmp_path), cd)
+
+
+def runs_database(tmp_path: Path) -> Database:
+    """A journal database of its own in ``tmp_path``, migrated."""
+    database = Database(f"sqlite:///{tmp_path / 'runs.sqlite3'}")
+    migrate.upgrade(database)
+    return database
 
 
 def journaled(path: PropertyPath, outcome: Outcome, entry_id: int) -> Entry:
@@ -373,17 +392,12 @@ def test_a_run_whose_end_fails_once_to_be_stored_is_stored_finished_with_its_rep
     emulator: EmulatorProcess, cd: CloudBeesClient, tmp_path: Path
 ) -> None:
     root = PropertyPath.project(emulator.new_project("end-again"))
-    plan = Plan((Operation(Action.CREATE, ("a",), None, State(False, "1")),))
-    locks = EditLocks(folder=tmp_path / "locks")
-    lock = lambda path: locks.hold(str(path), lease=30)  # noqa: E731
-    target = Target(cd.properties, root, lock, None, Actor("admin", ""))
-    database = Database(f"sqlite:///{tmp_path / 'runs.sqlite3'}")
-    migrate.upgrade(database)
+    database = runs_database(tmp_path)
     store = EndFailsOnce(database)
     new = NewRun(Actor("admin", ""), str(root), "import", "Import", "/browse/", "Back", 1,
                  "here:1", "set-2", "")  # fmt: skip
     run_id = store.start(new)
-    job = background.Job((background.Step(plan, root),), target, cd)
+    job = create_a(cd, root, tmp_path)
     background.Handle(run_id, job, store, "set-2").run()  # in this thread, to its end
     run = store.get(run_id)
     database.dispose()
@@ -400,12 +414,7 @@ def test_a_run_whose_thread_cannot_start_is_stored_failed_and_writes_nothing(
     with why. A thread that cannot start is mocked (the interpreter refuses new threads
     only while it stops)."""
     root = PropertyPath.project(emulator.new_project("no-thread"))
-    plan = Plan((Operation(Action.CREATE, ("a",), None, State(False, "1")),))
-    locks = EditLocks(folder=tmp_path / "locks")
-    lock = lambda path: locks.hold(str(path), lease=30)  # noqa: E731
-    target = Target(cd.properties, root, lock, None, Actor("admin", ""))
-    database = Database(f"sqlite:///{tmp_path / 'runs.sqlite3'}")
-    migrate.upgrade(database)
+    database = runs_database(tmp_path)
     store = RunStore(database)
 
     def new(worker: str, change_set: str) -> NewRun:
@@ -416,9 +425,7 @@ def test_a_run_whose_thread_cannot_start_is_stored_failed_and_writes_nothing(
         raise RuntimeError("can't create new thread at interpreter shutdown")
 
     monkeypatch.setattr(threading.Thread, "start", refused)
-    run_id = background.start(
-        background.Job((background.Step(plan, root),), target, cd), store, new
-    )
+    run_id = background.start(create_a(cd, root, tmp_path), store, new)
     monkeypatch.undo()
     run = store.get(run_id)
     database.dispose()

@@ -28,6 +28,7 @@ def apply(admin: Client, page: str) -> requests.Response:
 
 
 def exists(emulator: EmulatorProcess, path: str) -> bool:
+    """True when the emulator holds a property or a sheet at ``path``."""
     try:
         emulator.property_at(path)
     except requests.HTTPError:

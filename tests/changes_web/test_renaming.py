@@ -7,6 +7,7 @@ journal that fails (the rename lands, the page says it was not recorded)."""
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 import pytest
 import requests
@@ -24,15 +25,23 @@ from tests.web.test_journal_down import TOKEN as METRICS_TOKEN
 from tests.web.test_journal_down import break_sqlite, failures
 
 
+def send_rename(
+    admin: Client, page: str, action: str, name: str, *, follow: bool = True
+) -> requests.Response:
+    """Send the rename form posting to ``action`` as ``page`` (read earlier) holds it,
+    with ``name`` typed as the new name."""
+    kept = [(k, v) for k, v in form_of(page, action) if k != "name"]
+    return admin.http.post(
+        admin.dash.url + action, data=[*kept, ("name", name)], allow_redirects=follow
+    )
+
+
 def rename(admin: Client, path: str, name: str) -> tuple[int, str, str]:
     """Open the rename form of ``path``, type ``name``, send it: status, text, Location."""
     page = admin.get(f"/rename{path}")
     action = re.search(r'action="(/rename/[^"]+)"', page.text)
     assert action is not None
-    data = [(k, v) for k, v in form_of(page.text, action.group(1)) if k != "name"]
-    answer = admin.http.post(
-        admin.dash.url + action.group(1), data=[*data, ("name", name)], allow_redirects=False
-    )
+    answer = send_rename(admin, page.text, action.group(1), name, follow=False)
     return answer.status_code, answer.text, answer.headers.get("Location", "")
 
 
@@ -58,9 +67,7 @@ def test_a_change_since_the_form_or_a_taken_name_renames_nothing(
     project = emulator.new_project("ren", v="1", taken="x")
     page = admin.get(f"/rename/projects/{project}/v").text
     emulator.put_value(f"/projects/{project}/v", "2")
-    kept = [(k, v) for k, v in form_of(page, f"/rename/projects/{project}/v") if k != "name"]
-    data = [*kept, ("name", "w")]
-    changed = admin.http.post(f"{admin.dash.url}/rename/projects/{project}/v", data=data)
+    changed = send_rename(admin, page, f"/rename/projects/{project}/v", "w")
     assert changed.status_code == 409 and "changed since" in changed.text
     assert emulator.value(f"/projects/{project}/v") == "2"
     status, text, _ = rename(admin, f"/projects/{project}/v", "taken")
@@ -78,21 +85,27 @@ def slow(make_dashboard: DashboardFactory, fresh_emulator: EmulatorProcess) -> D
     return make_dashboard(fresh_emulator, PROPDESK_READ_TIMEOUT=str(TIMEOUT), PROPDESK_RETRIES="0")
 
 
-def rename_steered(
-    admin: Client, emulator: EmulatorProcess, old: str, after_put_ms: int
+def put_late(
+    emulator: EmulatorProcess, send: Callable[[], requests.Response], path: str, after_put_ms: int
 ) -> requests.Response:
-    """Rename ``old`` to ``new``: its re-read answered after 1 s, the rename itself 3 s
-    after it arrives (past the 2 s timeout), the read-backs ``after_put_ms`` after they
-    arrive."""
+    """``steered``: send a page's write of ``path`` whose re-read is answered after 1 s,
+    whose PUT is handled 3 s after it arrives (past the 2 s timeout), and whose read-backs
+    ``after_put_ms`` after they arrive. Returns the answer."""
+    return steered(emulator, send, 1000, ("GET", path, 3000), ("PUT", path, after_put_ms))
+
+
+def rename_late(
+    dash: DashboardThread, emulator: EmulatorProcess, after_put_ms: int
+) -> tuple[Client, str, requests.Response]:
+    """As admin, rename ``old`` (holding v1) in a new project to ``new`` with ``put_late``.
+    The client, the project's path and the answer."""
+    admin = Client(dash)
+    sheet = f"/projects/{emulator.new_project('ren')}"
+    old = sheet + "/old"
+    emulator.put_value(old, "v1")
     page = admin.get("/rename" + old).text
-    data = [(k, v) for k, v in form_of(page, "/rename" + old) if k != "name"]
-
-    def send() -> requests.Response:
-        return admin.http.post(
-            f"{admin.dash.url}/rename{old}", data=[*data, ("name", "new")], allow_redirects=False
-        )
-
-    return steered(emulator, send, 1000, ("GET", old, 3000), ("PUT", old, after_put_ms))
+    send = lambda: send_rename(admin, page, "/rename" + old, "new", follow=False)  # noqa: E731
+    return admin, sheet, put_late(emulator, send, old, after_put_ms)
 
 
 def test_a_rename_answered_too_late_that_landed_says_renamed(
@@ -100,10 +113,7 @@ def test_a_rename_answered_too_late_that_landed_says_renamed(
 ) -> None:
     # The rename lands 3 s after it arrives; the read-backs are handled 1.5 s after they
     # arrive, 2 s after the rename was sent: after it landed.
-    admin = Client(slow)
-    sheet = f"/projects/{fresh_emulator.new_project('ren')}"
-    fresh_emulator.put_value(sheet + "/old", "v1")
-    answer = rename_steered(admin, fresh_emulator, sheet + "/old", 1500)
+    admin, sheet, answer = rename_late(slow, fresh_emulator, 1500)
     fresh_emulator.set_latency(0)
     assert answer.status_code == 303, answer.text
     assert answer.headers["Location"].endswith(f"/browse{sheet}/new")
@@ -121,10 +131,7 @@ def test_a_rename_not_landed_by_its_read_back_is_not_applied_then_seen_late(
 ) -> None:
     # The rename lands 3 s after it arrives; its read-backs, answered at once 2 s after it
     # was sent, still find the old name and not the new one.
-    admin = Client(slow)
-    sheet = f"/projects/{fresh_emulator.new_project('ren')}"
-    fresh_emulator.put_value(sheet + "/old", "v1")
-    answer = rename_steered(admin, fresh_emulator, sheet + "/old", 0)
+    admin, sheet, answer = rename_late(slow, fresh_emulator, 0)
     assert answer.status_code == 503 and "Not renamed so far" in answer.text
     assert 'value="new"' in answer.text  # the name typed is kept
     assert [e.outcome for e in entries_of(slow, sheet + "/old")] == [Outcome.NOT_APPLIED]
@@ -139,10 +146,7 @@ def test_a_rename_whose_read_back_fails_too_stays_unknown_until_a_read(
 ) -> None:
     # The rename and its read-backs are all handled 3 s after they arrive: no answer to
     # any of them in time.
-    admin = Client(slow)
-    sheet = f"/projects/{fresh_emulator.new_project('ren')}"
-    fresh_emulator.put_value(sheet + "/old", "v1")
-    answer = rename_steered(admin, fresh_emulator, sheet + "/old", 3000)
+    admin, sheet, answer = rename_late(slow, fresh_emulator, 3000)
     assert answer.status_code == 503 and "Could not confirm the rename" in answer.text
     (pending,) = entries_of(slow, sheet + "/new")
     assert pending.outcome is Outcome.UNKNOWN and pending.action is Action.CREATE
@@ -161,10 +165,7 @@ def test_the_rename_re_read_is_shown_to_the_journal(
     project = emulator.new_project("ren", v="1")
     page = admin.get(f"/rename/projects/{project}/v").text  # the journal's baseline
     emulator.put_value(f"/projects/{project}/v", "2")  # changed outside propdesk
-    kept = [(k, v) for k, v in form_of(page, f"/rename/projects/{project}/v") if k != "name"]
-    answer = admin.http.post(
-        f"{admin.dash.url}/rename/projects/{project}/v", data=[*kept, ("name", "w")]
-    )
+    answer = send_rename(admin, page, f"/rename/projects/{project}/v", "w")
     assert answer.status_code == 409
     (seen,) = services_of(dashboard).journal.history(PropertyPath.project(project, "v")).items
     assert seen.external and seen.after is not None and seen.after.value == "2"

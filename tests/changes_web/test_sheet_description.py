@@ -13,11 +13,12 @@ import requests
 from app.cloudbees import CloudBeesClient, PropertyPath
 from app.journal import Action, Kind, Outcome, Source
 from tests.changes_web.conftest import form_of
+from tests.changes_web.test_renaming import put_late
 from tests.conftest import DashboardFactory
 from tests.support.client import Client, fields, notice_of
 from tests.support.servers import DashboardThread, EmulatorProcess
 from tests.web.conftest import services_of
-from tests.web.test_history_unknown import TIMEOUT, entries_of, steered
+from tests.web.test_history_unknown import TIMEOUT, entries_of
 
 
 def sheet_with(emulator: EmulatorProcess, cd: CloudBeesClient, description: str) -> str:
@@ -35,6 +36,19 @@ def opened(admin: Client, path: str) -> dict[str, str]:
     return fields(answer.text)
 
 
+def save(client: Client, path: str, form: dict[str, str], description: str) -> requests.Response:
+    """Send the editor ``form`` of the sheet at ``path`` from its row (htmx) with
+    ``description`` typed in it."""
+    return client.hx("POST", f"/describe{path}/", {**form, "description": description})
+
+
+def not_saved(answer: requests.Response, emulator: EmulatorProcess, path: str, typed: str) -> None:
+    """The editor ``answer`` shows keeps the ``typed`` text, and the sheet at ``path``
+    still has its description "old"."""
+    assert f"{typed}</textarea>" in answer.text
+    assert emulator.property_at(path)["description"] == "old"
+
+
 def test_a_description_is_saved_from_the_row_and_journaled(
     admin: Client, dashboard: DashboardThread, emulator: EmulatorProcess, cd: CloudBeesClient
 ) -> None:
@@ -43,7 +57,7 @@ def test_a_description_is_saved_from_the_row_and_journaled(
     assert f'hx-get="/describe{path}/" data-write="describe">Edit description<' in sheet
     form = opened(admin, path)
     assert form["description"] == "old" and "csrf_token" in form
-    saved = admin.hx("POST", f"/describe{path}/", {**form, "description": "new\r\nsecond"})
+    saved = save(admin, path, form, "new\r\nsecond")
     assert saved.status_code == 200 and saved.text.startswith('<tr data-row="cfg"')
     assert notice_of(saved) == "Saved the description of cfg."
     assert emulator.property_at(path)["description"] == "new\nsecond"
@@ -88,7 +102,7 @@ def test_a_change_meanwhile_shows_both_keeps_the_typed_text_and_saves_only_when_
     path = sheet_with(emulator, cd, "old")
     form = opened(admin, path)
     cd.properties.modify(PropertyPath.parse(path), description="theirs")
-    answer = admin.hx("POST", f"/describe{path}/", {**form, "description": "mine"})
+    answer = save(admin, path, form, "mine")
     assert answer.status_code == 409
     assert "theirs</pre>" in answer.text and "mine</textarea>" in answer.text
     assert emulator.property_at(path)["description"] == "theirs"  # nothing lost
@@ -105,10 +119,9 @@ def test_a_save_in_progress_holds_the_lock_and_the_typed_text_is_kept(
     form = opened(admin, path)
     found = services_of(dashboard)
     with found.locks.hold(f"{found.settings.cd_url}|{path}", lease=60):
-        answer = admin.hx("POST", f"/describe{path}/", {**form, "description": "mine"})
+        answer = save(admin, path, form, "mine")
     assert answer.status_code == 409 and "someone else is saving this sheet" in answer.text
-    assert "mine</textarea>" in answer.text
-    assert emulator.property_at(path)["description"] == "old"
+    not_saved(answer, emulator, path, "mine")
 
 
 def test_a_user_the_server_refuses_is_told_and_keeps_the_typed_text(
@@ -116,10 +129,9 @@ def test_a_user_the_server_refuses_is_told_and_keeps_the_typed_text(
 ) -> None:
     path = sheet_with(emulator, cd, "old")
     viewer = Client(dashboard, "viewer", "viewer")
-    answer = viewer.hx("POST", f"/describe{path}/", {**opened(viewer, path), "description": "v"})
+    answer = save(viewer, path, opened(viewer, path), "v")
     assert answer.status_code == 422 and "Not saved: viewer may not change" in answer.text
-    assert "v</textarea>" in answer.text
-    assert emulator.property_at(path)["description"] == "old"
+    not_saved(answer, emulator, path, "v")
 
 
 def test_an_untouched_form_writes_nothing(
@@ -167,7 +179,7 @@ def test_a_broken_upstream_keeps_the_typed_text(
     form = opened(admin, path)
     page = dict(form_of(admin.get(f"/describe{path}/").text, f"/describe{path}/"))
     fresh_emulator.stop()
-    answer = admin.hx("POST", f"/describe{path}/", {**form, "description": "mine"})
+    answer = save(admin, path, form, "mine")
     assert answer.status_code == 503 and answer.headers["HX-Reswap"] == "none"
     assert notice_of(answer).startswith("Not saved: ")
     plain = admin.post(f"/describe{path}/", {**page, "description": "mine"}, False)
@@ -185,15 +197,14 @@ def slow(make_dashboard: DashboardFactory, fresh_emulator: EmulatorProcess) -> D
 def save_steered(
     slow: DashboardThread, emulator: EmulatorProcess, after_put_ms: int
 ) -> tuple[str, requests.Response]:
-    """Save "mine" over the description "old" of a new sheet: the re-read answered after
-    1 s, the write 3 s after it arrives (past the 2 s timeout), the read-back
-    ``after_put_ms`` after it arrives. The sheet's path and the answer."""
+    """Save "mine" over the description "old" of a new sheet with ``put_late``: the
+    sheet's path and the answer."""
     admin = Client(slow)
     cd = CloudBeesClient.login(emulator.base_url, "admin", "changeme")
     path = sheet_with(emulator, cd, "old")
-    form = {**opened(admin, path), "description": "mine"}
-    send = lambda: admin.hx("POST", f"/describe{path}/", form)  # noqa: E731
-    return path, steered(emulator, send, 1000, ("GET", path, 3000), ("PUT", path, after_put_ms))
+    form = opened(admin, path)
+    send = lambda: save(admin, path, form, "mine")  # noqa: E731
+    return path, put_late(emulator, send, path, after_put_ms)
 
 
 def test_a_save_answered_too_late_that_landed_says_saved(

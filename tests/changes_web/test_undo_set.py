@@ -13,8 +13,6 @@ import html
 import json
 import re
 
-import requests
-
 from app.changes import Sheet, Value, load, to_yaml
 from app.cloudbees import Property, PropertyPath
 from app.journal import Actor, Change, Entry, Outcome, Source, new_change_set
@@ -22,6 +20,7 @@ from tests.changes_web.conftest import Grow, form_of
 from tests.changes_web.test_compare import apply as apply_copy
 from tests.changes_web.test_compare import preview as preview_copy
 from tests.changes_web.test_compare import two_sides
+from tests.changes_web.test_moving import exists
 from tests.changes_web.test_transfer import apply_page, post_import
 from tests.conftest import DashboardFactory
 from tests.support.client import Client
@@ -70,12 +69,18 @@ def copied(admin: Client, emulator: EmulatorProcess, grow: Grow) -> tuple[str, s
     return project, dev, prod
 
 
+def copied_to_undo(admin: Client, emulator: EmulatorProcess, grow: Grow) -> tuple[str, str, str]:
+    """``copied``, then the activity list's link to undo that copy: the project, prod and
+    the link."""
+    project, _, prod = copied(admin, emulator, grow)
+    return project, prod, undo_link(admin, f"/projects/{project}")
+
+
 def test_undo_a_copy_deletes_what_it_created_and_is_journaled_as_revert(
     admin: Client, emulator: EmulatorProcess, grow: Grow
 ) -> None:
-    project, _, prod = copied(admin, emulator, grow)
+    project, prod, link = copied_to_undo(admin, emulator, grow)
     copy_set = newest(admin, f"{prod}/host").change_set
-    link = undo_link(admin, f"/projects/{project}")
     assert link == f"{UNDO}?set={copy_set}"
     page = admin.get(link)
     assert page.status_code == 200, page.text
@@ -148,8 +153,7 @@ def test_undo_a_single_save(admin: Client, emulator: EmulatorProcess) -> None:
 def test_a_change_after_the_set_is_a_conflict_never_overwritten(
     admin: Client, emulator: EmulatorProcess, grow: Grow
 ) -> None:
-    project, _, prod = copied(admin, emulator, grow)
-    link = undo_link(admin, f"/projects/{project}")
+    project, prod, link = copied_to_undo(admin, emulator, grow)
     emulator.put_value(f"{prod}/host", "changed elsewhere")
     emulator.put_value(f"{prod}/inner/extra", "added elsewhere")  # the sheet to delete
     page = admin.get(link).text
@@ -166,8 +170,7 @@ def test_a_change_after_the_set_is_a_conflict_never_overwritten(
 def test_undoing_twice_changes_nothing_the_second_time(
     admin: Client, emulator: EmulatorProcess, grow: Grow
 ) -> None:
-    project, _, prod = copied(admin, emulator, grow)
-    link = undo_link(admin, f"/projects/{project}")
+    _, prod, link = copied_to_undo(admin, emulator, grow)
     page = admin.get(link).text
     status, report = apply_undo(admin, page, ("confirm_deletes", "1"))
     assert status == 200 and "<strong>4</strong> applied" in report
@@ -184,8 +187,8 @@ def test_undoing_twice_changes_nothing_the_second_time(
 def test_the_apply_needs_the_csrf_token(
     admin: Client, emulator: EmulatorProcess, grow: Grow
 ) -> None:
-    project, _, prod = copied(admin, emulator, grow)
-    page = admin.get(undo_link(admin, f"/projects/{project}")).text
+    _, prod, link = copied_to_undo(admin, emulator, grow)
+    page = admin.get(link).text
     fields = [(k, v) for k, v in form_of(page, UNDO) if k != "csrf_token"]
     fields.append(("confirm_deletes", "1"))
     answer = admin.http.post(admin.dash.url + UNDO, data=fields, timeout=30)
@@ -204,8 +207,7 @@ def test_an_unknown_change_is_a_404(admin: Client) -> None:
 def test_a_set_this_login_may_not_read_cannot_be_undone(
     admin: Client, emulator: EmulatorProcess, grow: Grow
 ) -> None:
-    project, _, prod = copied(admin, emulator, grow)
-    link = undo_link(admin, f"/projects/{project}")
+    _, prod, link = copied_to_undo(admin, emulator, grow)
     page = admin.get(link).text
     # The emulator lets every user read every sheet; a read refusal is injected (the next
     # upstream call, the undo's read of the sheet, answers 403 AccessDenied).
@@ -273,7 +275,7 @@ def test_a_large_undo_runs_in_the_background_like_any_large_apply(
         client.dash.url + UNDO, data=fields, allow_redirects=False, timeout=30
     )
     assert answer.status_code == 303 and "/changes/runs/" in answer.headers["Location"]
-    wait_until(lambda: all(gone(emulator, f"/projects/{project}/k{i}") for i in range(5)))
+    wait_until(lambda: not any(exists(emulator, f"/projects/{project}/k{i}") for i in range(5)))
     journaled = wait_until(lambda: reverted(client, f"/projects/{project}/k4"))
     assert journaled is not None and journaled.change_set not in (None, batch)
 
@@ -283,15 +285,6 @@ def reverted(admin: Client, path: str) -> Entry | None:
     after its writes landed)."""
     entry = newest(admin, path)
     return entry if entry.source is Source.REVERT else None
-
-
-def gone(emulator: EmulatorProcess, path: str) -> bool:
-    """True when the emulator holds nothing at ``path``."""
-    try:
-        emulator.property_at(path)
-    except requests.HTTPError:
-        return True
-    return False
 
 
 def test_a_path_changed_several_times_goes_back_to_its_first_state(

@@ -73,15 +73,21 @@ def goto(page: Any, path: str) -> None:
     wait_ready(page)
 
 
+def follow(page: Any, target: Any) -> None:
+    """Click ``target`` (a locator on ``page``: a link, or a button that submits a form)
+    and wait until the page it leads to is ready."""
+    with page.expect_navigation():
+        target.click()
+    wait_ready(page)
+
+
 def submit_login(page: Any, user: str | None = "admin", password: str = "changeme") -> None:
     """Log in with the login form ``page`` shows (``user=None``: the name as it is filled
     in already) and wait until the page it leads to is ready."""
     if user is not None:
         page.get_by_label("User name").fill(user)
     page.get_by_label("Password").fill(password)
-    with page.expect_navigation():
-        page.get_by_role("button", name="Log in").click()
-    wait_ready(page)
+    follow(page, page.get_by_role("button", name="Log in"))
 
 
 def shot(page: Any, name: str) -> None:

@@ -11,10 +11,11 @@ import uuid
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
+import pytest
 from playwright.sync_api import expect
 
 from app.cloudbees import CloudBeesClient, PropertyPath
-from tests.e2e.conftest import Watched, goto, wait_ready
+from tests.e2e.conftest import Watched, follow, goto, wait_ready
 from tests.e2e.test_journeys import log_in
 from tests.support.servers import EmulatorProcess
 
@@ -79,14 +80,20 @@ def expect_options_kept(page: Any, word: str, scope: str) -> None:
     )
 
 
-def test_18_page_through_results_with_the_options_kept_and_open_one(
-    watched: Watched, e2e_emulator: EmulatorProcess
-) -> None:
+@pytest.fixture
+def seeded(watched: Watched, e2e_emulator: EmulatorProcess) -> tuple[Any, str, str, str]:
+    """Matches under a word of the test's own (``seed``), and a logged-in page: the page,
+    the word, the project and the scope the options search under."""
     word = "pg" + uuid.uuid4().hex[:8]
     project = seed(e2e_emulator, word)
-    scope = f"/projects/{project}/inside"
-    page = watched.page
-    log_in(page)
+    log_in(watched.page)
+    return watched.page, word, project, f"/projects/{project}/inside"
+
+
+def test_18_page_through_results_with_the_options_kept_and_open_one(
+    seeded: tuple[Any, str, str, str],
+) -> None:
+    page, word, project, scope = seeded
     goto(page, f"/search?q={word}")
     expect(page.locator("#result-count")).to_contain_text(
         f"{INSIDE + 2 * ELSEWHERE} results for “{word}”"
@@ -122,22 +129,16 @@ def test_18_page_through_results_with_the_options_kept_and_open_one(
     assert not [n for n in names_shown(page) if not n.startswith(word + "-")]  # names only
 
     target = f"{word}-057"
-    with page.expect_navigation():
-        page.locator("table.results").get_by_role("link", name=target, exact=True).click()
-    wait_ready(page)
+    follow(page, page.locator("table.results").get_by_role("link", name=target, exact=True))
     expect(page).to_have_url(re.compile(rf"/browse/projects/{project}/inside/{target}$"))
     expect(page.locator("h1")).to_have_text(target)
     expect(page.locator("#detail pre.value").first).to_have_text("v57")
 
 
 def test_18_changing_an_option_on_a_later_page_starts_again_at_page_one(
-    watched: Watched, e2e_emulator: EmulatorProcess
+    seeded: tuple[Any, str, str, str],
 ) -> None:
-    word = "pg" + uuid.uuid4().hex[:8]
-    project = seed(e2e_emulator, word)
-    scope = f"/projects/{project}/inside"
-    page = watched.page
-    log_in(page)
+    page, word, _, scope = seeded
     goto(page, f"/search?q={word}&in=names&scope={scope}&page=2")
     expect_page(page, 2, 50, 50)
     page.get_by_role("radio", name="Values", exact=True).check()
