@@ -14,8 +14,11 @@ every multi-value change (compare and copy, import, edit as text, copy and move)
 Modules: ``tree`` (the ``Sheet`` / ``Value`` values), ``reading`` (tree reads, bounded by
 ``PROPDESK_MAX_RESPONSE_BYTES``), ``planning`` (operations and ``simulate``),
 ``applying`` (locks, checks, writes, the journal), ``export_format`` (YAML and JSON,
-version 1), ``errors``, ``background`` (large applies in a worker's thread, their status in
-the database: ``app.journal.runs``) and ``run_report`` (a run's report as stored).
+version 1; ``yaml_events`` reads YAML in one pass over the parser's events, ``yaml_writer``
+writes plain entries itself), ``inverse`` (the undo of a journaled change set), ``errors``,
+``gc_pause`` (no collector pauses while a large tree is built), ``background`` (large
+applies in a worker's thread, their status in the database: ``app.journal.runs``) and
+``run_report`` (a run's report as stored).
 """
 
 from app.changes.applying import ApplyReport, Result, Status, Target, apply

@@ -27,13 +27,16 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Collection, Mapping
 from typing import Any
 
 import yaml
 
+from app.changes import yaml_writer
 from app.changes.errors import FormatError, UnsupportedVersion
+from app.changes.gc_pause import no_gc_pauses
 from app.changes.tree import Node, Sheet, Value
+from app.changes.yaml_events import IMPLICIT, Events, Unreadable, place, scalar_tag
 from app.cloudbees import ValidationError
 from app.cloudbees.paths import RESERVED, check_property_name
 
@@ -43,8 +46,8 @@ MAX_DEPTH = 64
 """Sheets nested deeper than this are refused (the emulator's own limit)."""
 TOO_DEEP = f"sheets are nested more than {MAX_DEPTH} deep"
 MAX_NESTING = 2 * MAX_DEPTH + 8
-"""YAML collections nested deeper than this are refused before composing: an export's
-sheets take two levels each (the entry and its ``sheet``), plus a few around them."""
+"""YAML collections nested deeper than this are refused as they are parsed (``yaml_events``):
+an export's sheets take two levels each (the entry and its ``sheet``), plus a few around."""
 ALIASES = "anchors and aliases (& and *) are not part of the format; write the entries out"
 STR = "tag:yaml.org,2002:str"
 BOOL = "tag:yaml.org,2002:bool"
@@ -55,7 +58,6 @@ PLAIN_NAME = re.compile(r"[A-Za-z0-9_.\- ]{1,255}")
 """Names that need no closer look (most of them); others go through the client's check."""
 NOT_NAMES = RESERVED | {".", ".."}
 
-BaseLoader: Any = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 BaseDumper: Any = getattr(yaml, "CSafeDumper", yaml.SafeDumper)
 
 
@@ -100,9 +102,17 @@ Dumper.add_representer(str, represent_text)
 
 
 def to_yaml(tree: Sheet) -> str:
-    """The YAML export of ``tree``."""
+    """The YAML export of ``tree``: what ``dump_yaml`` writes, mostly written directly
+    (``yaml_writer``, which matches libyaml's emitter; PyYAML's own differs in details)."""
+    if not yaml.__with_libyaml__:
+        return dump_yaml(document(tree))
+    return yaml_writer.write(document(tree), dump_yaml, Dumper.yaml_implicit_resolvers)
+
+
+def dump_yaml(data: Any) -> str:
+    """``data`` as PyYAML writes it with the export's settings."""
     text: str = yaml.dump(
-        document(tree),
+        data,
         Dumper=Dumper,
         allow_unicode=True,
         sort_keys=False,
@@ -128,150 +138,192 @@ def load(text: str) -> Sheet:
     """The tree of an export file, YAML or JSON (told apart by a leading ``{``). Raises
     ``FormatError`` (with line and column) or ``UnsupportedVersion``."""
     text = text.removeprefix("\ufeff")
-    if text.lstrip().startswith("{"):
-        return load_json(text)
-    return load_yaml(text)
-
-
-class Loader(BaseLoader):  # type: ignore[misc]
-    """PyYAML's safe loader, telling most plain scalars to be text at a glance: one whose
-    first character starts none of YAML's implicit types (numbers, booleans, null, dates)
-    is text, exactly as PyYAML's own resolver would find after trying them all."""
-
-    def resolve(self, kind: Any, value: Any, implicit: Any) -> Any:
-        if kind is yaml.ScalarNode and (
-            not implicit[0] or (value and value[0] not in self.yaml_implicit_resolvers)
-        ):
-            return STR
-        return super().resolve(kind, value, implicit)
+    with no_gc_pauses():
+        if text.lstrip().startswith("{"):
+            return load_json(text)
+        return load_yaml(text)
 
 
 def load_yaml(text: str) -> Sheet:
-    try:
-        check_nesting(text)
-        root = yaml.compose(text, Loader=Loader)
-    except yaml.MarkedYAMLError as err:
-        mark = err.problem_mark or err.context_mark
-        problem = f"not valid YAML: {err.problem or err.context}"
-        raise FormatError(problem, *place(mark)) from None
-    except yaml.YAMLError as err:
-        raise FormatError(f"not valid YAML: {err}") from None
-    except RecursionError:
-        raise FormatError(f"not a usable export: {TOO_DEEP}") from None
-    if root is None:
-        raise FormatError("the file is empty; a propdesk export starts with 'propdesk-export: 1'")
-    return YamlReader().document(root)
+    """The tree of a YAML export, read in one pass (``EventReader``)."""
+    return EventReader(text).tree()
 
 
-def check_nesting(text: str) -> None:
-    """Refuse collections nested deeper than any export holds, before they are composed:
-    libyaml's composer recurses in C, so a file of a few hundred thousand ``[`` would
-    crash the whole worker process instead of raising. The parser's events come from a
-    loop, and counting them is cheap (a tenth of the composing)."""
-    depth = 0
-    for event in yaml.parse(text, Loader=Loader):
-        if isinstance(event, yaml.CollectionStartEvent):
-            depth += 1
-            if depth > MAX_NESTING:
-                raise FormatError(f"not a usable export: {TOO_DEEP}", *place(event.start_mark))
-        elif isinstance(event, yaml.CollectionEndEvent):
-            depth -= 1
+class EventReader(Events):
+    """Builds a tree from the parser's events in one pass (no composed nodes): every
+    refusal says where, and a wrong version is reported before a problem of the tree
+    written above it (a file of another version may well hold what this one refuses)."""
 
+    def __init__(self, text: str) -> None:
+        super().__init__(text, MAX_NESTING, f"not a usable export: {TOO_DEEP}", ALIASES)
+        self.sheets = 0
+        """Sheets open."""
 
-def place(mark: Any) -> tuple[int | None, int | None]:
-    """Line and column (from 1) of a PyYAML mark."""
-    return (mark.line + 1, mark.column + 1) if mark is not None else (None, None)
+    def tree(self) -> Sheet:
+        return self.parse(self.document)
 
-
-class YamlReader:
-    """Builds a tree from composed YAML nodes, so every refusal can say where. Each
-    mapping is read once (an alias to one is refused: no "billion laughs")."""
-
-    def __init__(self) -> None:
-        self.visited: set[int] = set()
-        self.depth = 0
-
-    def fail(self, node: yaml.Node, problem: str) -> FormatError:
-        return FormatError(problem, *place(node.start_mark))
-
-    def mapping(self, node: yaml.Node, what: str) -> Iterator[tuple[str, yaml.Node, yaml.Node]]:
-        """The (key, key node, value node) pairs of a mapping; string keys, no duplicates."""
-        if not isinstance(node, yaml.MappingNode):
-            raise self.fail(node, f"{what} must be a mapping of names")
-        if id(node) in self.visited:
-            raise self.fail(node, ALIASES)
-        self.visited.add(id(node))
-        seen: set[str] = set()
-        for key, value in node.value:
-            if not isinstance(key, yaml.ScalarNode) or key.tag != STR:
-                raise self.fail(key, f"a name in {what} must be text")
-            if key.value in seen:
-                raise self.fail(key, f"{key.value!r} appears twice in {what}")
-            seen.add(key.value)
-            yield key.value, key, value
-
-    def document(self, root: yaml.Node) -> Sheet:
-        fields = {k: (kn, v) for k, kn, v in self.mapping(root, "the file")}
-        if FORMAT_KEY not in fields:
-            raise self.fail(root, f"not a propdesk export: the '{FORMAT_KEY}' key is missing")
-        version = fields[FORMAT_KEY][1]
-        if not (isinstance(version, yaml.ScalarNode) and version.value == str(VERSION)):
-            raise UnsupportedVersion(
-                wrong_version(getattr(version, "value", "?")), *place(version.start_mark)
+    # -- the tree ------------------------------------------------------------------------
+    def document(self) -> Sheet:
+        self.get()  # the stream's start
+        if type(self.get()) is not yaml.DocumentStartEvent:
+            raise FormatError(
+                "the file is empty; a propdesk export starts with 'propdesk-export: 1'"
             )
-        for key, (key_node, _) in fields.items():
-            if key not in (FORMAT_KEY, "properties"):
-                raise self.fail(key_node, f"unknown key {key!r} (expected 'properties')")
-        if "properties" not in fields:
-            return Sheet()
-        return self.sheet(fields["properties"][1], "properties")
+        root = self.next()
+        if type(root) is not yaml.MappingStartEvent:
+            raise self.fail(root, "the file must be a mapping of names")
+        tree = self.top(root)
+        self.drain()  # the document's end, and no other document
+        return tree
 
-    def sheet(self, node: yaml.Node, where: str, description: str = "") -> Sheet:
-        entries: dict[str, Node] = {}
-        if isinstance(node, yaml.MappingNode) and not node.value:
-            return Sheet(entries, description)
-        if self.depth >= MAX_DEPTH:
-            raise self.fail(node, TOO_DEEP)
-        self.depth += 1
-        for name, key, value in self.mapping(node, where):
-            try:
-                check_name(name)
-            except ValidationError as err:
-                raise self.fail(key, err.message) from None
-            entries[name] = self.node(value, name)
-        self.depth -= 1
+    def top(self, root: Any) -> Sheet:
+        """The file's mapping: the version, then any other key, then the properties."""
+        keys: dict[str, Any] = {}
+        version: Any = None
+        properties, problem = Sheet(), None
+        while type(key := self.next()) is not yaml.MappingEndEvent:
+            keys[self.key(key, "the file", keys)] = key
+            if key.value == "properties":
+                properties, problem = self.properties()
+            elif key.value == FORMAT_KEY:
+                version = self.skip(self.next())
+            else:
+                self.skip(self.next())
+        if version is None:
+            raise self.fail(root, f"not a propdesk export: the '{FORMAT_KEY}' key is missing")
+        if not (type(version) is yaml.ScalarEvent and version.value == str(VERSION)):
+            found = version.value if type(version) is yaml.ScalarEvent else "?"
+            raise UnsupportedVersion(wrong_version(found), *place(version.start_mark))
+        for name, key in keys.items():
+            if name not in (FORMAT_KEY, "properties"):
+                raise self.fail(key, f"unknown key {name!r} (expected 'properties')")
+        if problem is not None:
+            raise problem
+        return properties
+
+    def properties(self) -> tuple[Sheet, FormatError | None]:
+        """The tree under ``properties``, or what is wrong with it (reported after the
+        version: a file of another version may well hold what this one refuses)."""
+        depth = self.depth
+        try:
+            return self.sheet(self.next(), "properties"), None
+        except Unreadable:
+            raise
+        except FormatError as problem:
+            self.sheets = 0
+            self.skip_to(depth)
+            return Sheet(), problem
+
+    def key(self, event: Any, where: str, seen: Collection[str]) -> str:
+        """The text of a name in a mapping (no name twice)."""
+        if type(event) is not yaml.ScalarEvent or scalar_tag(event) != STR:
+            raise self.fail(event, f"a name in {where} must be text")
+        name: str = event.value
+        if name in seen:
+            raise self.fail(event, f"{name!r} appears twice in {where}")
+        return name
+
+    def sheet(self, start: Any, where: str, description: str = "") -> Sheet:
+        """A sheet from the start of its mapping."""
+        if type(start) is not yaml.MappingStartEvent:
+            raise self.fail(start, f"{where} must be a mapping of names")
+        if self.sheets >= MAX_DEPTH:
+            raise self.fail(start, TOO_DEEP)
+        self.sheets += 1
+        entries = self.entries(where)
+        self.sheets -= 1
         return Sheet(entries, description)
 
-    def text(self, node: yaml.Node, what: str) -> str:
-        if not isinstance(node, yaml.ScalarNode) or node.tag != STR:
-            raise self.fail(node, f'{what} must be text; quote it to keep it exact, as in "8080"')
-        value: str = node.value
-        return value
+    def entries(self, where: str) -> dict[str, Node]:
+        """A sheet's entries, up to the end of its mapping: the loop that reads a large
+        file, so the common case (a name and a value that are text at a glance: no tag,
+        no anchor, quoted or not starting like a number or boolean, see ``IMPLICIT``) is
+        read here directly, without a call."""
+        get, found, scalar, implicit = self.get, dict[str, Node](), yaml.ScalarEvent, IMPLICIT
+        plain_name, value_of = PLAIN_NAME.fullmatch, Value
+        while True:
+            key = get()
+            if not (
+                type(key) is scalar
+                and key.tag is None
+                and key.anchor is None
+                and (not key.implicit[0] or key.value[:1] not in implicit)
+            ):
+                key = self.settle(key)
+                if type(key) is yaml.MappingEndEvent:
+                    return found
+                self.key(key, where, ())
+            name: str = key.value
+            if name in found:
+                raise self.fail(key, f"{name!r} appears twice in {where}")
+            if not plain_name(name) or name in NOT_NAMES:
+                self.check_name(key)
+            value = get()
+            if (
+                type(value) is scalar
+                and value.tag is None
+                and value.anchor is None
+                and (not value.implicit[0] or value.value[:1] not in implicit)
+            ):
+                found[name] = value_of(value.value)
+            else:
+                found[name] = self.node(self.settle(value), name)
 
-    def node(self, node: yaml.Node, name: str) -> Node:
-        if isinstance(node, yaml.ScalarNode):
-            return Value(self.text(node, f"the value of {name!r}"))
-        fields = {k: (kn, v) for k, kn, v in self.mapping(node, repr(name))}
+    def check_name(self, key: Any) -> None:
+        try:
+            check_property_name(key.value)
+        except ValidationError as err:
+            raise self.fail(key, err.message) from None
+
+    def node(self, event: Any, name: str) -> Node:
+        """The entry ``name`` from its value's first event."""
+        if type(event) is yaml.ScalarEvent:
+            return Value(self.text(event, f"the value of {name!r}"))
+        if type(event) is not yaml.MappingStartEvent:
+            raise self.fail(event, f"{name!r} must be a mapping of names")
+        fields = self.fields(name)
         keys = SHEET_KEYS if "sheet" in fields else VALUE_KEYS
-        for key, (key_node, _) in fields.items():
+        for key, (key_event, _) in fields.items():
             if key not in keys:
                 allowed = ", ".join(keys)
-                raise self.fail(key_node, f"unknown key {key!r} in {name!r} (allowed: {allowed})")
+                raise self.fail(key_event, f"unknown key {key!r} in {name!r} (allowed: {allowed})")
         description = (
             self.text(fields["description"][1], "a description") if "description" in fields else ""
         )
         if "sheet" in fields:
-            return self.sheet(fields["sheet"][1], repr(name), description)
+            sheet = fields["sheet"][1]
+            if not isinstance(sheet, Sheet):
+                raise self.fail(sheet, f"{name!r} must be a mapping of names")
+            return Sheet(sheet.entries, description)
         if "value" not in fields:
-            raise self.fail(node, f"{name!r} has neither 'value' nor 'sheet'")
+            raise self.fail(event, f"{name!r} has neither 'value' nor 'sheet'")
         value = self.text(fields["value"][1], f"the value of {name!r}")
         expandable = self.flag(fields["expandable"][1]) if "expandable" in fields else True
         return Value(value, description, expandable)
 
-    def flag(self, node: yaml.Node) -> bool:
-        if not isinstance(node, yaml.ScalarNode) or node.tag != BOOL:
-            raise self.fail(node, "'expandable' must be true or false")
-        return bool(yaml.SafeLoader.bool_values[node.value.lower()])
+    def fields(self, name: str) -> dict[str, tuple[Any, Any]]:
+        """The keys of an entry's mapping, each with its key event and its value: a scalar
+        event, the ``Sheet`` of ``sheet``, or the start of a collection passed over."""
+        found: dict[str, tuple[Any, Any]] = {}
+        while type(key := self.next()) is not yaml.MappingEndEvent:
+            field = self.key(key, repr(name), found)
+            value = self.next()
+            if field == "sheet" and type(value) is yaml.MappingStartEvent:
+                found[field] = (key, self.sheet(value, repr(name)))
+            else:
+                found[field] = (key, self.skip(value))
+        return found
+
+    def text(self, event: Any, what: str) -> str:
+        if type(event) is not yaml.ScalarEvent or scalar_tag(event) != STR:
+            raise self.fail(event, f'{what} must be text; quote it to keep it exact, as in "8080"')
+        value: str = event.value
+        return value
+
+    def flag(self, event: Any) -> bool:
+        if type(event) is not yaml.ScalarEvent or scalar_tag(event) != BOOL:
+            raise self.fail(event, "'expandable' must be true or false")
+        return bool(yaml.SafeLoader.bool_values[event.value.lower()])
 
 
 def wrong_version(found: object) -> str:

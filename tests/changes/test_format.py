@@ -209,8 +209,11 @@ def test_sheets_nested_too_deep_are_refused() -> None:
     [
         "[" * 200_000,
         "propdesk-export: 1\nproperties: " + "{a: " * 100_000,
+        "propdesk-export: 1\nproperties:\n  a:\n    " + "- " * 100_000 + "x\n",
+        "propdesk-export: 1\nproperties:\n  a:\n    value: " + "{" * 100_000,
+        "properties: " + "[" * 100_000 + "\npropdesk-export: 1\n",
     ],
-    ids=["sequences", "flow-mappings"],
+    ids=["sequences", "flow-mappings", "block-sequences", "in-a-value", "before-the-version"],
 )
 def test_deeply_nested_yaml_is_refused_without_crashing_the_process(text: str) -> None:
     """libyaml's composer recurses in C: such a file used to end the whole process with a
