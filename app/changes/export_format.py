@@ -180,7 +180,7 @@ class EventReader(Events):
         """The file's mapping: the version, then any other key, then the properties."""
         keys: dict[str, Any] = {}
         version: Any = None
-        properties, problem = Sheet(), None
+        properties, problem, alias = Sheet(), None, None
         while type(key := self.next()) is not yaml.MappingEndEvent:
             keys[self.key(key, "the file", keys)] = key
             if key.value == "properties":
@@ -188,18 +188,32 @@ class EventReader(Events):
             elif key.value == FORMAT_KEY:
                 version = self.skip(self.next())
             else:
-                self.skip(self.next())
+                refused = self.passed_over()
+                alias = alias or refused
         if version is None:
             raise self.fail(root, f"not a propdesk export: the '{FORMAT_KEY}' key is missing")
         if not (type(version) is yaml.ScalarEvent and version.value == str(VERSION)):
             found = version.value if type(version) is yaml.ScalarEvent else "?"
             raise UnsupportedVersion(wrong_version(found), *place(version.start_mark))
+        if alias is not None:
+            raise alias
         for name, key in keys.items():
             if name not in (FORMAT_KEY, "properties"):
                 raise self.fail(key, f"unknown key {name!r} (expected 'properties')")
         if problem is not None:
             raise problem
         return properties
+
+    def passed_over(self) -> FormatError | None:
+        """Pass over the value of a key that is neither the version nor the properties;
+        an alias there is refused after the version (another version may use them)."""
+        try:
+            self.skip(self.next())
+        except Unreadable:
+            raise
+        except FormatError as problem:  # the alias is read: the file's mapping goes on
+            return problem
+        return None
 
     def properties(self) -> tuple[Sheet, FormatError | None]:
         """The tree under ``properties``, or what is wrong with it (reported after the
@@ -292,6 +306,8 @@ class EventReader(Events):
         )
         if "sheet" in fields:
             sheet = fields["sheet"][1]
+            if isinstance(sheet, FormatError):
+                raise sheet
             if not isinstance(sheet, Sheet):
                 raise self.fail(sheet, f"{name!r} must be a mapping of names")
             return Sheet(sheet.entries, description)
@@ -303,16 +319,30 @@ class EventReader(Events):
 
     def fields(self, name: str) -> dict[str, tuple[Any, Any]]:
         """The keys of an entry's mapping, each with its key event and its value: a scalar
-        event, the ``Sheet`` of ``sheet``, or the start of a collection passed over."""
+        event, the ``Sheet`` of ``sheet`` (or what is wrong in it), or the start of a
+        collection passed over."""
         found: dict[str, tuple[Any, Any]] = {}
         while type(key := self.next()) is not yaml.MappingEndEvent:
             field = self.key(key, repr(name), found)
             value = self.next()
             if field == "sheet" and type(value) is yaml.MappingStartEvent:
-                found[field] = (key, self.sheet(value, repr(name)))
+                found[field] = (key, self.inner(value, name))
             else:
                 found[field] = (key, self.skip(value))
         return found
+
+    def inner(self, start: Any, name: str) -> Sheet | FormatError:
+        """The sheet of the entry ``name`` from the start of its mapping, or what is wrong
+        in it: refused after a problem of the entry's own keys, as the file reads."""
+        depth, sheets = self.depth - 1, self.sheets
+        try:
+            return self.sheet(start, repr(name))
+        except Unreadable:
+            raise
+        except FormatError as problem:
+            self.sheets = sheets
+            self.skip_to(depth)
+            return problem
 
     def text(self, event: Any, what: str) -> str:
         if type(event) is not yaml.ScalarEvent or scalar_tag(event) != STR:
@@ -321,9 +351,12 @@ class EventReader(Events):
         return value
 
     def flag(self, event: Any) -> bool:
-        if type(event) is not yaml.ScalarEvent or scalar_tag(event) != BOOL:
+        found = None
+        if type(event) is yaml.ScalarEvent and scalar_tag(event) == BOOL:
+            found = yaml.SafeLoader.bool_values.get(event.value.lower())  # !!bool x: none
+        if found is None:
             raise self.fail(event, "'expandable' must be true or false")
-        return bool(yaml.SafeLoader.bool_values[event.value.lower()])
+        return bool(found)
 
 
 def wrong_version(found: object) -> str:

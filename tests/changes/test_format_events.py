@@ -56,6 +56,33 @@ def test_a_wrong_version_comes_before_a_problem_of_the_tree_written_above_it() -
     assert (caught.value.line, caught.value.column) == (4, 18)
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "propdesk-export: 2\nshared: &a x\nmore: *a\nproperties: {}\n",
+        "shared: &a {k: v}\nmore: *a\npropdesk-export: 2\n",
+    ],
+)
+def test_a_wrong_version_comes_before_an_alias_in_a_key_that_version_may_have(text: str) -> None:
+    """A later format may add keys (and use anchors in them): refused by its version."""
+    with pytest.raises(UnsupportedVersion, match="format version 2"):
+        load(text)
+
+
+@pytest.mark.parametrize(
+    ("entry", "problem"),
+    [
+        ("  s:\n    bogus: x\n", "unknown key 'bogus' in 's'"),
+        ("  s:\n    description: 5\n", "a description must be text"),
+    ],
+)
+def test_a_problem_of_an_entry_comes_before_one_inside_its_sheet(entry: str, problem: str) -> None:
+    """As the file reads: the entry's own keys, then what its sheet holds."""
+    err = refusal("propdesk-export: 1\nproperties:\n" + entry + "    sheet:\n      port: 8080\n")
+    assert err.line == 4, err.message
+    assert problem in err.message
+
+
 def test_a_file_without_the_version_key_is_not_an_export_whatever_it_holds() -> None:
     err = refusal("properties:\n  port: 8080\nother: [1, 2]\n")
     assert err.problem.startswith("not a propdesk export")
@@ -94,6 +121,12 @@ def test_an_alias_even_to_a_text_is_refused_where_its_anchor_is() -> None:
         ("propdesk-export: 1\nproperties:\n  s: {sheet: x}\n", 3, 14, "'s' must be a mapping"),
         ("propdesk-export: 1\nproperties:\n  s: {sheet: {}, value: x}\n", 3, 18, "unknown key"),
         ("propdesk-export: 1\nproperties: x\n", 2, 13, "properties must be a mapping"),
+        (
+            "propdesk-export: 1\nproperties:\n  a: {value: x, expandable: !!bool maybe}\n",
+            3,
+            29,
+            "'expandable' must be true or false",
+        ),
         ("propdesk-export: [1]\n", 1, 18, "format version ?"),
         ("---\n", 2, 1, "the file must be a mapping"),
     ],
