@@ -32,6 +32,13 @@ def client_page(client: Client) -> str:
     return answer.text
 
 
+def revoke_url(page: str) -> str:
+    """The URL the revoke form of the one key listed on ``page`` posts to."""
+    found = re.search(r'action="(/settings/api-keys/\d+/revoke)"', page)
+    assert found is not None, page
+    return found.group(1)
+
+
 def post_form(client: Client, **fields: str) -> str:
     form = {"name": "x", "scope": "read-only", "prefixes": "", "days": "90", **fields}
     form["csrf_token"] = csrf_from(client.get("/settings/api-keys/").text)
@@ -67,10 +74,7 @@ def test_revoking_refuses_the_key_at_once(
     api = Api(api_dashboard, key)
     assert api.get("/sheets/projects/Default").status_code == 200
     page = client_page(admin_client)
-    key_id = re.search(r'action="/settings/api-keys/(\d+)/revoke"', page)
-    assert key_id
-    form = {"csrf_token": csrf_from(page)}
-    admin_client.post(f"/settings/api-keys/{key_id.group(1)}/revoke", form)
+    admin_client.post(revoke_url(page), {"csrf_token": csrf_from(page)})
     assert "short-lived" not in client_page(admin_client)
     refused = api.get("/sheets/projects/Default")
     assert (refused.status_code, refused.text) == (401, "Invalid API key")
@@ -80,11 +84,9 @@ def test_another_user_cannot_revoke_my_key(
     admin_client: Client, api_dashboard: DashboardThread
 ) -> None:
     key = make_key(admin_client, "mine")
-    key_id = re.search(r"/settings/api-keys/(\d+)/revoke", client_page(admin_client))
-    assert key_id
+    mine = revoke_url(client_page(admin_client))
     viewer = Client(api_dashboard, "viewer", "viewer")
-    form = {"csrf_token": csrf_from(viewer.get("/settings/api-keys/").text)}
-    viewer.post(f"/settings/api-keys/{key_id.group(1)}/revoke", form)
+    viewer.post(mine, {"csrf_token": csrf_from(viewer.get("/settings/api-keys/").text)})
     assert Api(api_dashboard, key).get("/sheets/projects/Default").status_code == 200
 
 
@@ -137,9 +139,7 @@ def test_revoking_needs_the_csrf_token(
     admin_client: Client, api_dashboard: DashboardThread
 ) -> None:
     key = make_key(admin_client, "kept")
-    key_id = re.search(r"/settings/api-keys/(\d+)/revoke", client_page(admin_client))
-    assert key_id
-    forged = admin_client.post(f"/settings/api-keys/{key_id.group(1)}/revoke", {})
+    forged = admin_client.post(revoke_url(client_page(admin_client)), {})
     assert forged.status_code == 400
     assert Api(api_dashboard, key).get("/sheets/projects/Default").status_code == 200
 

@@ -12,11 +12,10 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
-
 from app.cli import kept_secret
 from tests.api.support import Api
 from tests.support.servers import ROOT, DashboardThread
+from tests.support.tools import not_installed
 
 DEMO = "http://127.0.0.1:8000"
 
@@ -48,7 +47,10 @@ def run(cmd: list[str], env: dict[str, str]) -> str:
 
 def test_the_examples_run(api: Api, api_dashboard: DashboardThread, tmp_path: Path) -> None:
     if shutil.which("curl") is None:
-        pytest.skip("curl is not installed")
+        not_installed(
+            "curl is missing in CI: .ci/run should have installed it",
+            "README example test skipped: no curl (apt install curl)",
+        )
     env = {**os.environ, "BASE": api.base, "KEY": str(api.key)}
     for block in blocks("sh"):
         script = block.replace(DEMO, api_dashboard.url)

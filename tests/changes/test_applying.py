@@ -169,6 +169,11 @@ def test_a_create_that_meets_an_existing_property_is_a_conflict(
     assert emulator.value(f"/projects/{project}/x") == "theirs"
 
 
+def a_new_and_b_added(cd: CloudBeesClient, root: PropertyPath) -> Plan:
+    """The plan that sets ``a`` under ``root`` to "new" and adds ``b`` = "2"."""
+    return plan(read_tree(cd.properties, root), Sheet({"a": Value("new"), "b": Value("2")}))
+
+
 def test_a_journal_that_fails_does_not_stop_the_apply(
     emulator: EmulatorProcess, cd: CloudBeesClient, target: TargetFactory
 ) -> None:
@@ -176,7 +181,7 @@ def test_a_journal_that_fails_does_not_stop_the_apply(
     root = PropertyPath.project(project)
     down = open_journal(f"postgresql://propdesk@127.0.0.1:{free_port()}/none")  # nobody listens
     try:
-        changes = plan(read_tree(cd.properties, root), Sheet({"a": Value("new"), "b": Value("2")}))
+        changes = a_new_and_b_added(cd, root)
         report = apply(changes, target(root, journal=down))
     finally:
         down.database.dispose()
@@ -189,7 +194,7 @@ def test_a_sheet_that_cannot_be_read_fails_its_operations_with_the_reason(
 ) -> None:
     project = emulator.new_project("fault", a="old")
     root = PropertyPath.project(project)
-    changes = plan(read_tree(cd.properties, root), Sheet({"a": Value("new"), "b": Value("2")}))
+    changes = a_new_and_b_added(cd, root)
     emulator.inject_faults(500, 1)  # the chunk's read of the sheet
     report = apply(changes, target(root))
     assert [r.status for r in report.results] == [Status.FAILED, Status.FAILED]

@@ -1,5 +1,6 @@
 """The sheet-only bench (bench/sheet.py) and the in-process CPU bench (bench/rows.py) still
-run (tiny sizes, few iterations) and print their figures; the numbers are not checked."""
+run (tiny sizes, few iterations) and print their figures; the numbers are only checked to
+have been measured (above zero): comparing timings would flake on a shared machine."""
 
 from __future__ import annotations
 
@@ -35,4 +36,6 @@ def test_bench_rows_prints_cpu_rendering_and_journal_per_page(
     found = re.search(r"\| 20 properties \| ([\d.]+) \| ([\d.]+) \| [\d.]+ \| ([\d.]+) \|", out)
     assert found, out
     page, rendering, journal = (float(x) for x in found.groups())
-    assert 0 < rendering < page and 0 < journal < page
+    # Parts of one page as measured; the page's total comes from other timed rounds than
+    # its parts, so comparing them would be a timing assert on a shared machine.
+    assert page > 0 and rendering > 0 and journal > 0

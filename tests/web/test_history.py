@@ -136,14 +136,22 @@ def test_a_restore_naming_no_entry_is_a_404(
     assert emulator.value(path) == "two"
 
 
+def restore_changed_meanwhile(
+    admin: Client, emulator: EmulatorProcess, path: str
+) -> tuple[str, requests.Response]:
+    """Edit ``path`` from "base" to "mine", let someone write "theirs" while the history is
+    open, then restore the version before the edit: the restore's choice and its answer."""
+    page = history_after(admin, emulator, path, "base", "mine")
+    emulator.put_value(path, "theirs")
+    (before,) = choices(page, "Restore the version before this change")
+    return before, restore(admin, path, page, before)
+
+
 def test_restore_shows_the_conflict_view_when_changed_meanwhile(
     admin: Client, emulator: EmulatorProcess, project: str
 ) -> None:
     path = f"/projects/{project}/raced"
-    page = history_after(admin, emulator, path, "base", "mine")
-    emulator.put_value(path, "theirs")  # someone writes while the history is open
-    (before,) = choices(page, "Restore the version before this change")
-    answer = restore(admin, path, page, before)
+    _, answer = restore_changed_meanwhile(admin, emulator, path)
     assert answer.status_code == 409
     for text in ("theirs", "Keep mine", "Take theirs", "mine"):
         assert text in answer.text
@@ -167,10 +175,7 @@ def test_keep_mine_in_the_conflict_of_a_restore_is_journaled_as_revert(
     admin: Client, emulator: EmulatorProcess, project: str
 ) -> None:
     path = f"/projects/{project}/kept"
-    page = history_after(admin, emulator, path, "base", "mine")
-    emulator.put_value(path, "theirs")  # someone writes while the history is open
-    (before,) = choices(page, "Restore the version before this change")
-    conflict = restore(admin, path, page, before)
+    before, conflict = restore_changed_meanwhile(admin, emulator, path)
     assert conflict.status_code == 409
     action, data = keep_mine(conflict.text)
     assert action == "/restore" + path and data["restore"] == before
@@ -182,14 +187,22 @@ def test_keep_mine_in_the_conflict_of_a_restore_is_journaled_as_revert(
     assert "-theirs" in text_of(newest) and "+base" in text_of(newest)
 
 
+def save_changed_meanwhile(
+    admin: Client, emulator: EmulatorProcess, path: str
+) -> requests.Response:
+    """Open the editor of ``path`` (at "base"), let someone write "theirs", then save
+    "mine": the save's answer."""
+    emulator.put_value(path, "base")
+    form = {**admin.editor(path), "value": "mine"}
+    emulator.put_value(path, "theirs")
+    return admin.save(path, form)
+
+
 def test_keep_mine_in_the_conflict_of_an_edit_stays_an_edit(
     admin: Client, emulator: EmulatorProcess, project: str
 ) -> None:
     path = f"/projects/{project}/edited"
-    emulator.put_value(path, "base")
-    form = {**admin.editor(path), "value": "mine"}
-    emulator.put_value(path, "theirs")
-    conflict = admin.save(path, form)
+    conflict = save_changed_meanwhile(admin, emulator, path)
     assert conflict.status_code == 409
     action, data = keep_mine(conflict.text)
     assert action == "/edit" + path and "restore" not in data
@@ -260,10 +273,7 @@ def test_a_change_at_the_server_met_by_a_save_is_recorded_once(
     # The change lands while the editor is open: the save's re-read sees it and stops at
     # the conflict view; the journal is shown that read after the view (no write follows).
     path = f"/projects/{project}/met"
-    emulator.put_value(path, "base")
-    form = {**admin.editor(path), "value": "mine"}
-    emulator.put_value(path, "theirs")
-    conflict = admin.save(path, form)
+    conflict = save_changed_meanwhile(admin, emulator, path)
     assert conflict.status_code == 409
     journal = services_of(admin.dash).journal
     (external,) = journal.history(PropertyPath.parse(path)).items  # no page read it since

@@ -73,6 +73,24 @@ def create(admin: Client, sheet: str, name: str, value: str) -> requests.Respons
     return admin.hx("POST", "/new" + sheet, {**data, "expandable": "1"})
 
 
+def create_late(
+    admin: Client, emulator: EmulatorProcess, sheet: str, name: str, read_back_ms: int
+) -> requests.Response:
+    """Create ``name`` = "v1" in ``sheet``, the create handled 3 s after it arrives (past
+    the timeout) and its read-back ``read_back_ms`` after it arrives."""
+    send = lambda: create(admin, sheet, name, "v1")  # noqa: E731
+    return steered(emulator, send, 3000, ("POST", "/properties", read_back_ms))
+
+
+def delete_late(
+    admin: Client, emulator: EmulatorProcess, path: str, read_back_ms: int
+) -> requests.Response:
+    """Delete ``path``, its read answered after 1 s and the delete handled 3 s after it
+    arrives (past the timeout); the read-back is handled ``read_back_ms`` after it arrives."""
+    send = lambda: admin.hx("POST", "/delete" + path, {})  # noqa: E731
+    return steered(emulator, send, 1000, ("GET", path, 3000), ("DELETE", path, read_back_ms))
+
+
 def test_a_create_without_an_answer_is_unknown_until_the_next_read(
     slow: DashboardThread, fresh_emulator: EmulatorProcess
 ) -> None:
@@ -80,8 +98,7 @@ def test_a_create_without_an_answer_is_unknown_until_the_next_read(
     admin = Client(slow)
     sheet = f"/projects/{fresh_emulator.new_project('unknown')}"
     path = sheet + "/late"
-    send = lambda: create(admin, sheet, "late", "v1")  # noqa: E731
-    answer = steered(fresh_emulator, send, 3000, ("POST", "/properties", 3000))
+    answer = create_late(admin, fresh_emulator, sheet, "late", 3000)
     assert answer.status_code == 503 and "Could not confirm the create" in answer.text
     (pending,) = entries_of(slow, path)
     assert pending.outcome is Outcome.UNKNOWN and pending.action is Action.CREATE
@@ -103,8 +120,7 @@ def test_a_create_read_back_missing_is_settled_as_not_applied(
     admin = Client(slow)
     sheet = f"/projects/{fresh_emulator.new_project('unknown')}/no-such-sheet"
     path = sheet + "/never"
-    send = lambda: create(admin, sheet, "never", "v1")  # noqa: E731
-    answer = steered(fresh_emulator, send, 3000, ("POST", "/properties", 0))
+    answer = create_late(admin, fresh_emulator, sheet, "never", 0)
     assert answer.status_code == 503 and "Not created so far" in notice_or_text(answer)
     (settled,) = entries_of(slow, path)
     assert settled.outcome is Outcome.NOT_APPLIED and settled.action is Action.CREATE
@@ -120,13 +136,7 @@ def test_a_delete_answered_too_late_that_landed_says_deleted(
     path = f"/projects/{fresh_emulator.new_project('unknown')}/doomed"
     fresh_emulator.put_value(path, "v1")
     assert admin.get("/browse" + path).status_code == 200  # the journal's baseline
-    answer = steered(
-        fresh_emulator,
-        lambda: admin.hx("POST", "/delete" + path, {}),
-        1000,
-        ("GET", path, 3000),
-        ("DELETE", path, 1500),
-    )
+    answer = delete_late(admin, fresh_emulator, path, 1500)
     fresh_emulator.set_latency(0)
     assert answer.status_code == 200, answer.text
     assert "answered late" in notice_of(answer)
@@ -142,13 +152,7 @@ def test_a_delete_still_there_after_the_timeout_is_not_applied_then_seen_late(
     admin = Client(slow)
     path = f"/projects/{fresh_emulator.new_project('unknown')}/stubborn"
     fresh_emulator.put_value(path, "v1")
-    answer = steered(
-        fresh_emulator,
-        lambda: admin.hx("POST", "/delete" + path, {}),
-        1000,
-        ("GET", path, 3000),
-        ("DELETE", path, 0),
-    )
+    answer = delete_late(admin, fresh_emulator, path, 0)
     assert answer.status_code == 503 and "Not deleted so far" in notice_of(answer)
     assert [e.outcome for e in entries_of(slow, path)] == [Outcome.NOT_APPLIED]
     assert wait_until(lambda: admin.get("/browse" + path).status_code == 404)  # it landed
