@@ -539,17 +539,16 @@ def delete(node: Node) -> ResponseReturnValue:
         abort(405)
     recorded = True
     try:
-        with save_lock(path):  # no save lands between the read and the delete
+        with save_lock(path) as lease:  # no save lands between the read and the delete
             before = journaling.read(path)  # the state the journal records as before
+            if not lease.held():  # another save may be under way: nothing is deleted
+                return not_deleted(DELETE_LOCK_LOST.format(name=path.name))
             try:
                 cd().properties.delete(path)
             except UpstreamUnavailable as err:
                 return delete_unconfirmed(path, before, err)
     except LockBusy:
-        message = f"Not deleted: someone else is saving {path.name} right now. Try again."
-        response = Response("", 409)
-        response.headers["HX-Reswap"] = "none"
-        return notice(response, message, "error")
+        return not_deleted(f"Not deleted: someone else is saving {path.name} right now. Try again.")
     except PermissionDenied as err:
         message = refusal(err, "deleted", sheet=path.parent)
         if not is_htmx():
@@ -563,6 +562,19 @@ def delete(node: Node) -> ResponseReturnValue:
         change(current_app.logger, "property.deleted", path=str(path))
         recorded = journaling.record(path, before, None)
     return deleted_answer(path, journaling.said(f"Deleted {path.name}.", recorded))
+
+
+DELETE_LOCK_LOST = (
+    "Not deleted: propdesk's save lock on {name} ran out before the delete, so nothing was "
+    "deleted. Try again."
+)
+
+
+def not_deleted(message: str) -> Response:
+    """409 with ``message``: nothing was deleted, the row stays as it is."""
+    response = Response("", 409)
+    response.headers["HX-Reswap"] = "none"
+    return notice(response, message, "error")
 
 
 def deleted_answer(path: PropertyPath, message: str) -> Response:

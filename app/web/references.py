@@ -85,13 +85,16 @@ def referring(path: PropertyPath) -> list[Use]:
     data = cd().search.find([either], sort=SortBy.NAME, first=0, count=MAX_USES)
     uses: list[Use] = []
     checks = MAX_CHECKS
+    leads: dict[PropertyPath, PropertyPath | None] = {}  # per sheet: hits there resolve alike
     for hit in hits_of(data):
         value = hit.prop.value or ""
         if absolute in value:
             uses.append(Use(hit, absolute))
-        elif hit.path is not None and checks > 0:
-            checks -= 1
-            if resolve(cd().properties, hit.path, path.name) == path:
+        elif hit.path is not None and (hit.path.parent in leads or checks > 0):
+            if hit.path.parent not in leads:
+                checks -= 1
+                leads[hit.path.parent] = resolve(cd().properties, hit.path, path.name)
+            if leads[hit.path.parent] == path:
                 uses.append(Use(hit, relative))
     return uses
 
